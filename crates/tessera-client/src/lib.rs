@@ -1,0 +1,1 @@
+//! Tessera client SDK: signed GNAP requests and token management.

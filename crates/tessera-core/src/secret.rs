@@ -1,0 +1,108 @@
+//! Secret token values and their stored form.
+//!
+//! A token value is 32 random bytes (256 bits) in base64url, so it is URL- and header-safe ASCII.
+//! Only its SHA-256 hash is stored; presented values are compared by hash in constant time.
+//! A plain hash (not a slow password hash) is enough because the values are high-entropy.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// A secret value handed to a client once. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    pub fn new(value: String) -> Self {
+        SecretValue(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn hash(&self) -> TokenHash {
+        TokenHash::of(&self.0)
+    }
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretValue(..)")
+    }
+}
+
+/// SHA-256 of a secret value: the only form in which secrets are stored.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    pub fn of(value: &str) -> TokenHash {
+        TokenHash(Sha256::digest(value.as_bytes()).into())
+    }
+
+    /// Whether `presented` hashes to this value, in constant time.
+    pub fn matches(&self, presented: &str) -> bool {
+        bool::from(TokenHash::of(presented).0.ct_eq(&self.0))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn from_slice(bytes: &[u8]) -> Option<TokenHash> {
+        <[u8; 32]>::try_from(bytes).ok().map(TokenHash)
+    }
+}
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHash(..)")
+    }
+}
+
+/// Source of fresh secrets and identifiers. Tests may plug in a deterministic one.
+pub trait TokenMinter: Send + Sync {
+    /// A new secret value (access or continuation token).
+    fn secret(&self) -> SecretValue;
+    /// A new public identifier (grant id, management id, continuation id).
+    fn id(&self) -> String;
+}
+
+/// Values from the operating system's CSPRNG.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RandomMinter;
+
+impl TokenMinter for RandomMinter {
+    fn secret(&self) -> SecretValue {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SecretValue(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    fn id(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_distinct_and_url_safe() {
+        let a = RandomMinter.secret();
+        let b = RandomMinter.secret();
+        assert_ne!(a, b);
+        assert_eq!(a.expose().len(), 43);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
+
+    #[test]
+    fn hash_matches_only_its_value() {
+        let s = SecretValue::new("abc".into());
+        assert!(s.hash().matches("abc"));
+        assert!(!s.hash().matches("abd"));
+        assert_eq!(format!("{s:?}"), "SecretValue(..)");
+    }
+}

@@ -1,0 +1,210 @@
+//! Wiring: storage, key fetcher and domain service behind two listeners.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tessera_core::GnapError;
+use tessera_core::gnap::{Gnap, GnapConfig};
+use tessera_core::secret::RandomMinter;
+use tessera_core::store::{Store, StoreError};
+use tessera_httpsig::VerifyPolicy;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::ServerConfig;
+use crate::error::ApiError;
+use crate::extract::MAX_BODY_BYTES;
+use crate::jwks::HttpClientKeys;
+use crate::metrics::Metrics;
+use crate::routes::{grant, health, introspection, token};
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub gnap: Arc<Gnap>,
+    pub public_url: Arc<str>,
+    pub signature_policy: VerifyPolicy,
+    pub metrics: Arc<Metrics>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("HTTP client: {0}")]
+    HttpClient(#[from] reqwest::Error),
+    #[error("server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A server running in the background; dropping it does not stop it, [`RunningServer::shutdown`] does.
+pub struct RunningServer {
+    pub public_addr: SocketAddr,
+    pub internal_addr: SocketAddr,
+    /// The base URL of `manage`/`continue` URLs (and the grant endpoint, with a `/`).
+    pub public_url: String,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.stop.send(true);
+        self.wait().await
+    }
+
+    /// Runs until a listener fails or [`RunningServer::shutdown`] is called from elsewhere.
+    pub async fn wait(self) -> Result<(), ServerError> {
+        for task in self.tasks {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(ServerError::Serve(e)),
+                Err(e) => return Err(ServerError::Serve(std::io::Error::other(e))),
+            }
+        }
+        Ok(())
+    }
+
+    /// A handle that stops the server when sent `true`.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Opens the database named in the configuration and starts the server.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let store = crate::storage::open_store(&config.database_url).await?;
+    start_with_store(config, store).await
+}
+
+pub async fn start_with_store(config: ServerConfig, store: Arc<dyn Store>) -> Result<RunningServer, ServerError> {
+    let public = bind(config.listen).await?;
+    let internal = bind(config.internal_listen).await?;
+    let public_addr = public.local_addr().map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+    let internal_addr =
+        internal.local_addr().map_err(|source| ServerError::Bind { addr: config.internal_listen, source })?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{public_addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+
+    let keys = Arc::new(HttpClientKeys::new(config.allow_http, config.client_key_ttl)?);
+    let gnap = Gnap::new(
+        store.clone(),
+        keys,
+        Arc::new(RandomMinter),
+        GnapConfig { public_url: public_url.clone(), access_token_ttl_secs: config.access_token_ttl_secs },
+    );
+    let state = AppState {
+        gnap: Arc::new(gnap),
+        public_url: public_url.clone().into(),
+        signature_policy: VerifyPolicy { max_skew_secs: config.signature_max_skew_secs },
+        metrics: Arc::new(Metrics::default()),
+    };
+
+    let (stop, stopped) = watch::channel(false);
+    crate::sweeper::spawn(store, config.sweep_interval, config.expired_token_retention_secs, stopped.clone());
+    let tasks = vec![
+        serve(public, public_router(state.clone()), stopped.clone()),
+        serve(internal, internal_router(state), stopped),
+    ];
+    tracing::info!(%public_addr, %internal_addr, %public_url, "tessera listening");
+    Ok(RunningServer { public_addr, internal_addr, public_url, stop, tasks })
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })
+}
+
+fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            })
+            .await
+    })
+}
+
+/// The GNAP endpoints clients call.
+pub fn public_router(state: AppState) -> Router {
+    Router::new()
+        .route("/", post(grant::request))
+        .route("/continue/{id}", post(grant::continue_grant).delete(grant::cancel))
+        .route("/token/{id}", post(token::rotate).delete(token::revoke))
+        .route("/discovery", get(health::discovery))
+        .route("/healthz", get(health::healthz))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            Listener { name: "public", metrics: state.metrics.clone() },
+            log_request,
+        ))
+        .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Endpoints for the operator's own services: never expose this listener publicly.
+pub fn internal_router(state: AppState) -> Router {
+    Router::new()
+        .route("/introspect", post(introspection::introspect))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            Listener { name: "internal", metrics: state.metrics.clone() },
+            log_request,
+        ))
+        .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    let mut response = ApiError(GnapError::InvalidRequest("no such endpoint".into())).into_response();
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+/// What the request log needs to know about its listener.
+#[derive(Clone)]
+struct Listener {
+    name: &'static str,
+    metrics: Arc<Metrics>,
+}
+
+/// One log line per request: method, route (the pattern, never the raw URI or headers, so no
+/// secret reaches the log), status and latency; and the same in the metrics.
+async fn log_request(
+    State(listener): State<Listener>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    listener.metrics.record(listener.name, &route, status, latency);
+    tracing::info!(listener = listener.name, %method, %route, status, latency_ms = latency.as_secs_f64() * 1e3, "request");
+    response
+}

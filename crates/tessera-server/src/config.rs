@@ -1,0 +1,60 @@
+//! Server configuration as one typed value. Only the binary reads flags and the environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Public listener: the GNAP endpoints.
+    pub listen: SocketAddr,
+    /// Internal listener: introspection, health, metrics.
+    pub internal_listen: SocketAddr,
+    /// Base of every `manage` and `continue` URL and of `@target-uri`; defaults to
+    /// `http://{listen address}`.
+    pub public_url: Option<String>,
+    /// `sqlite://path` (created if missing) or `sqlite::memory:`.
+    pub database_url: String,
+    pub access_token_ttl_secs: i64,
+    /// Accept `http://` wallet addresses (local development only).
+    pub allow_http: bool,
+    /// How far a signature's `created` may be from now, either way.
+    pub signature_max_skew_secs: i64,
+    /// How long expired tokens are kept (for audit, and so an expired token can still be
+    /// rotated) before the sweeper deletes them.
+    pub expired_token_retention_secs: i64,
+    pub sweep_interval: Duration,
+    /// How long fetched client keys are trusted before they are fetched again.
+    pub client_key_ttl: Duration,
+}
+
+impl ServerConfig {
+    pub const DEFAULT_ACCESS_TOKEN_TTL_SECS: i64 = 600;
+
+    /// Loopback on ephemeral ports, `http://` wallet addresses allowed.
+    pub fn for_tests(database_url: impl Into<String>) -> ServerConfig {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            internal_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_http: true,
+            database_url: database_url.into(),
+            ..ServerConfig::default()
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            internal_listen: SocketAddr::from(([127, 0, 0, 1], 3001)),
+            public_url: None,
+            database_url: "sqlite://tessera.db".into(),
+            access_token_ttl_secs: Self::DEFAULT_ACCESS_TOKEN_TTL_SECS,
+            allow_http: false,
+            signature_max_skew_secs: 300,
+            expired_token_retention_secs: 30 * 24 * 3600,
+            sweep_interval: Duration::from_secs(60),
+            client_key_ttl: Duration::from_secs(300),
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Tessera's HTTP server.
+//!
+//! Two listeners: the public one serves the GNAP endpoints that clients call (grant request,
+//! continuation, token management); the internal one serves what only the operator's own
+//! services may reach (token introspection for resource servers, health, metrics). Routes only
+//! translate HTTP to calls into [`tessera_core::gnap::Gnap`] and back.
+
+mod app;
+mod clock;
+mod config;
+mod error;
+mod extract;
+mod jwks;
+mod metrics;
+mod routes;
+mod storage;
+mod sweeper;
+
+pub use app::{RunningServer, ServerError, start, start_with_store};
+pub use clock::now;
+pub use config::ServerConfig;
+pub use jwks::HttpClientKeys;
+pub use storage::open_store;

@@ -1,0 +1,231 @@
+//! Tessera's storage on embedded SQLite: one file, zero set-up.
+//!
+//! SQLite allows one writer at a time. Rather than let several pooled connections race for the
+//! write lock (and fail with `SQLITE_BUSY` on upgrade from a read transaction), all writes go
+//! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
+//! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
+
+mod rows;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tessera_core::UnixTime;
+use tessera_core::grant::Grant;
+use tessera_core::secret::TokenHash;
+use tessera_core::store::{GrantStore, StoreError, TokenStore};
+use tessera_core::token::{NewAccessToken, TokenWithGrant};
+
+use rows::{GrantRow, TokenWithGrantRow, store_error};
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+const TOKEN_WITH_GRANT: &str = "SELECT t.manage_id, t.grant_id, t.value_hash, t.status, t.created_at AS token_created_at, \
+     t.expires_at, g.id, g.state, g.finalization, g.client_wallet_address, g.client_jwk, g.access, \
+     g.continue_id, g.continue_token_hash, g.created_at \
+     FROM access_tokens t JOIN grants g ON g.id = t.grant_id";
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite:path` or
+    /// `sqlite::memory:`) and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let in_memory = url.contains(":memory:");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .map_err(store_error)?;
+        sqlx::migrate!("./migrations")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        // An in-memory database exists only on its one connection.
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(store_error)?
+        };
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// `PRAGMA integrity_check` passes.
+    pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
+        let result: String =
+            sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.reader).await.map_err(store_error)?;
+        Ok(result == "ok")
+    }
+
+    async fn token_where<T>(&self, condition: &str, bind: T) -> Result<Option<TokenWithGrant>, StoreError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+    {
+        let sql = format!("{TOKEN_WITH_GRANT} WHERE {condition}");
+        let row: Option<TokenWithGrantRow> =
+            sqlx::query_as(&sql).bind(bind).fetch_optional(&self.reader).await.map_err(store_error)?;
+        row.map(TokenWithGrantRow::into_domain).transpose()
+    }
+}
+
+async fn insert_token(
+    tx: &mut sqlx::SqliteConnection,
+    token: &NewAccessToken,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO access_tokens (manage_id, grant_id, value_hash, status, created_at, expires_at) \
+         VALUES (?, ?, ?, 'active', ?, ?)",
+    )
+    .bind(&token.manage_id)
+    .bind(&token.grant_id)
+    .bind(token.value_hash.as_bytes())
+    .bind(token.created_at.0)
+    .bind(token.expires_at.0)
+    .execute(tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl GrantStore for SqliteStore {
+    async fn create_grant(&self, grant: &Grant, token: Option<&NewAccessToken>) -> Result<(), StoreError> {
+        let row = GrantRow::from_domain(grant)?;
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO grants (id, state, finalization, client_wallet_address, client_jwk, access, \
+             continue_id, continue_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&row.id)
+        .bind(&row.state)
+        .bind(&row.finalization)
+        .bind(&row.client_wallet_address)
+        .bind(&row.client_jwk)
+        .bind(&row.access)
+        .bind(&row.continue_id)
+        .bind(&row.continue_token_hash)
+        .bind(row.created_at)
+        .bind(row.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if let Some(token) = token {
+            insert_token(&mut tx, token).await?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
+        let row: Option<GrantRow> = sqlx::query_as(
+            "SELECT id, state, finalization, client_wallet_address, client_jwk, access, continue_id, \
+             continue_token_hash, created_at FROM grants WHERE continue_id = ?",
+        )
+        .bind(continue_id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(store_error)?;
+        row.map(GrantRow::into_domain).transpose()
+    }
+
+    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let revoked = sqlx::query(
+            "UPDATE grants SET state = 'finalized', finalization = 'revoked', updated_at = ? \
+             WHERE id = ? AND finalization IS NOT 'revoked'",
+        )
+        .bind(now.0)
+        .bind(grant_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE access_tokens SET status = 'revoked', revoked_at = ? WHERE grant_id = ? AND status = 'active'",
+        )
+        .bind(now.0)
+        .bind(grant_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(revoked == 1)
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn token_by_manage_id(&self, manage_id: &str) -> Result<Option<TokenWithGrant>, StoreError> {
+        self.token_where("t.manage_id = ?", manage_id.to_owned()).await
+    }
+
+    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError> {
+        self.token_where("t.value_hash = ?", hash.as_bytes().to_vec()).await
+    }
+
+    async fn rotate_access_token(
+        &self,
+        old_manage_id: &str,
+        new: &NewAccessToken,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let rotated = sqlx::query(
+            "UPDATE access_tokens SET status = 'rotated', revoked_at = ? WHERE manage_id = ? AND status = 'active'",
+        )
+        .bind(now.0)
+        .bind(old_manage_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        if rotated != 1 {
+            return Err(StoreError::NotLive); // dropping `tx` rolls back
+        }
+        insert_token(&mut tx, new).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE access_tokens SET status = 'revoked', revoked_at = ? WHERE manage_id = ? AND status = 'active'",
+        )
+        .bind(now.0)
+        .bind(manage_id)
+        .execute(&self.writer)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn sweep_expired_tokens(&self, expired_before: UnixTime, batch: u32) -> Result<u64, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM access_tokens WHERE rowid IN \
+             (SELECT rowid FROM access_tokens WHERE expires_at < ? LIMIT ?)",
+        )
+        .bind(expired_before.0)
+        .bind(i64::from(batch))
+        .execute(&self.writer)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        Ok(deleted)
+    }
+}

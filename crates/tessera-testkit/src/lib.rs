@@ -1,0 +1,1 @@
+//! Test harness for Tessera: spawn servers, wallet-address servers and signing clients.
