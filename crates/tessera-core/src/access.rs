@@ -16,7 +16,9 @@ pub const MAX_ACCESS_ITEMS: usize = 3;
 /// non-empty actions, the outgoing-payment identifier, and well-formed limits.
 pub fn validate_access(items: &[AccessItem]) -> Result<(), GnapError> {
     if items.is_empty() {
-        return Err(GnapError::InvalidRequest("access must list at least one item".into()));
+        return Err(GnapError::InvalidRequest(
+            "access must list at least one item".into(),
+        ));
     }
     if items.len() > MAX_ACCESS_ITEMS {
         return Err(GnapError::InvalidRequest(format!(
@@ -25,7 +27,9 @@ pub fn validate_access(items: &[AccessItem]) -> Result<(), GnapError> {
     }
     for (i, item) in items.iter().enumerate() {
         if items[..i].contains(item) {
-            return Err(GnapError::InvalidRequest("access items must be unique".into()));
+            return Err(GnapError::InvalidRequest(
+                "access items must be unique".into(),
+            ));
         }
         validate_item(item)?;
     }
@@ -34,11 +38,18 @@ pub fn validate_access(items: &[AccessItem]) -> Result<(), GnapError> {
 
 fn validate_item(item: &AccessItem) -> Result<(), GnapError> {
     match item {
-        AccessItem::IncomingPayment { actions, identifier } => {
+        AccessItem::IncomingPayment {
+            actions,
+            identifier,
+        } => {
             check_actions(actions)?;
             check_identifier(identifier.as_deref())
         }
-        AccessItem::OutgoingPayment { actions, identifier, limits } => {
+        AccessItem::OutgoingPayment {
+            actions,
+            identifier,
+            limits,
+        } => {
             check_actions(actions)?;
             let Some(identifier) = identifier else {
                 return Err(GnapError::InvalidRequest(
@@ -54,7 +65,9 @@ fn validate_item(item: &AccessItem) -> Result<(), GnapError> {
 
 fn check_actions<A: Eq + Hash>(actions: &[A]) -> Result<(), GnapError> {
     if actions.is_empty() {
-        return Err(GnapError::InvalidRequest("actions must not be empty".into()));
+        return Err(GnapError::InvalidRequest(
+            "actions must not be empty".into(),
+        ));
     }
     let unique: HashSet<&A> = actions.iter().collect();
     if unique.len() != actions.len() {
@@ -68,7 +81,9 @@ fn check_identifier(identifier: Option<&str>) -> Result<(), GnapError> {
         None => Ok(()),
         Some(id) => match url::Url::parse(id) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-            _ => Err(GnapError::InvalidRequest("identifier must be an http(s) URL".into())),
+            _ => Err(GnapError::InvalidRequest(
+                "identifier must be an http(s) URL".into(),
+            )),
         },
     }
 }
@@ -77,9 +92,14 @@ fn check_identifier(identifier: Option<&str>) -> Result<(), GnapError> {
 /// `receiver` is an incoming-payment URL. `interval` is carried verbatim (the RS interprets it).
 pub fn validate_limits(limits: &OutgoingPaymentLimits) -> Result<(), GnapError> {
     if limits.debit_amount.is_some() && limits.receive_amount.is_some() {
-        return Err(GnapError::InvalidRequest("only one access amount allowed".into()));
+        return Err(GnapError::InvalidRequest(
+            "only one access amount allowed".into(),
+        ));
     }
-    for amount in [&limits.debit_amount, &limits.receive_amount].into_iter().flatten() {
+    for amount in [&limits.debit_amount, &limits.receive_amount]
+        .into_iter()
+        .flatten()
+    {
         validate_amount(amount)?;
     }
     if let Some(receiver) = &limits.receiver {
@@ -92,7 +112,11 @@ pub fn validate_limits(limits: &OutgoingPaymentLimits) -> Result<(), GnapError> 
             ));
         }
     }
-    if limits.interval.as_deref().is_some_and(|i| !i.starts_with('R')) {
+    if limits
+        .interval
+        .as_deref()
+        .is_some_and(|i| !i.starts_with('R'))
+    {
         return Err(GnapError::InvalidRequest(
             "interval must be an ISO 8601 repeating interval".into(),
         ));
@@ -103,10 +127,14 @@ pub fn validate_limits(limits: &OutgoingPaymentLimits) -> Result<(), GnapError> 
 fn validate_amount(amount: &Amount) -> Result<(), GnapError> {
     let digits_only = !amount.value.is_empty() && amount.value.bytes().all(|b| b.is_ascii_digit());
     if !digits_only || amount.value.parse::<u64>().is_err() {
-        return Err(GnapError::InvalidRequest("amount value must be an unsigned 64-bit integer".into()));
+        return Err(GnapError::InvalidRequest(
+            "amount value must be an unsigned 64-bit integer".into(),
+        ));
     }
     if amount.asset_code.is_empty() {
-        return Err(GnapError::InvalidRequest("amount assetCode must not be empty".into()));
+        return Err(GnapError::InvalidRequest(
+            "amount assetCode must not be empty".into(),
+        ));
     }
     Ok(())
 }
@@ -140,12 +168,26 @@ fn satisfies(granted: &AccessItem, requested: &AccessItem) -> bool {
     use AccessItem::*;
     match (granted, requested) {
         (
-            IncomingPayment { actions: ga, identifier: gi },
-            IncomingPayment { actions: ra, identifier: ri },
+            IncomingPayment {
+                actions: ga,
+                identifier: gi,
+            },
+            IncomingPayment {
+                actions: ra,
+                identifier: ri,
+            },
         ) => same_identifier(gi, ri) && ra.iter().all(|a| incoming_granted(ga, *a)),
         (
-            OutgoingPayment { actions: ga, identifier: gi, limits: gl },
-            OutgoingPayment { actions: ra, identifier: ri, limits: rl },
+            OutgoingPayment {
+                actions: ga,
+                identifier: gi,
+                limits: gl,
+            },
+            OutgoingPayment {
+                actions: ra,
+                identifier: ri,
+                limits: rl,
+            },
         ) => {
             same_identifier(gi, ri)
                 && rl.as_ref().is_none_or(|rl| gl.as_ref() == Some(rl))
@@ -178,7 +220,8 @@ fn outgoing_granted(granted: &[OutgoingPaymentAction], wanted: OutgoingPaymentAc
 }
 
 fn quote_granted(granted: &[QuoteAction], wanted: QuoteAction) -> bool {
-    granted.contains(&wanted) || (wanted == QuoteAction::Read && granted.contains(&QuoteAction::ReadAll))
+    granted.contains(&wanted)
+        || (wanted == QuoteAction::Read && granted.contains(&QuoteAction::ReadAll))
 }
 
 #[cfg(test)]
@@ -191,18 +234,35 @@ mod tests {
     }
 
     fn incoming(actions: serde_json::Value) -> AccessItem {
-        item(json!({"type": "incoming-payment", "actions": actions, "identifier": "https://w.example/bob"}))
+        item(
+            json!({"type": "incoming-payment", "actions": actions, "identifier": "https://w.example/bob"}),
+        )
     }
 
     #[test]
     fn too_many_duplicate_or_empty_items_are_invalid_requests() {
         let one = incoming(json!(["read"]));
         assert!(validate_access(&[one.clone()]).is_ok());
-        assert!(matches!(validate_access(&[]), Err(GnapError::InvalidRequest(_))));
-        assert!(matches!(validate_access(&[one.clone(), one.clone()]), Err(GnapError::InvalidRequest(_))));
-        let four: Vec<_> = ["read", "create", "list", "complete"].iter().map(|a| incoming(json!([a]))).collect();
-        assert!(matches!(validate_access(&four), Err(GnapError::InvalidRequest(_))));
-        assert!(matches!(validate_access(&[incoming(json!([]))]), Err(GnapError::InvalidRequest(_))));
+        assert!(matches!(
+            validate_access(&[]),
+            Err(GnapError::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            validate_access(&[one.clone(), one.clone()]),
+            Err(GnapError::InvalidRequest(_))
+        ));
+        let four: Vec<_> = ["read", "create", "list", "complete"]
+            .iter()
+            .map(|a| incoming(json!([a])))
+            .collect();
+        assert!(matches!(
+            validate_access(&four),
+            Err(GnapError::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            validate_access(&[incoming(json!([]))]),
+            Err(GnapError::InvalidRequest(_))
+        ));
         assert!(matches!(
             validate_access(&[incoming(json!(["read", "read"]))]),
             Err(GnapError::InvalidRequest(_))
@@ -213,16 +273,22 @@ mod tests {
     fn outgoing_payment_needs_identifier_and_one_amount() {
         let no_id = item(json!({"type": "outgoing-payment", "actions": ["create"]}));
         assert!(validate_access(&[no_id]).is_err());
-        let both = item(json!({"type": "outgoing-payment", "actions": ["create"], "identifier": "https://w.example/a",
+        let both = item(
+            json!({"type": "outgoing-payment", "actions": ["create"], "identifier": "https://w.example/a",
             "limits": {"debitAmount": {"value": "1", "assetCode": "USD", "assetScale": 2},
-                       "receiveAmount": {"value": "1", "assetCode": "USD", "assetScale": 2}}}));
+                       "receiveAmount": {"value": "1", "assetCode": "USD", "assetScale": 2}}}),
+        );
         assert!(validate_access(&[both]).is_err());
-        let negative = item(json!({"type": "outgoing-payment", "actions": ["create"], "identifier": "https://w.example/a",
-            "limits": {"debitAmount": {"value": "-1", "assetCode": "USD", "assetScale": 2}}}));
+        let negative = item(
+            json!({"type": "outgoing-payment", "actions": ["create"], "identifier": "https://w.example/a",
+            "limits": {"debitAmount": {"value": "-1", "assetCode": "USD", "assetScale": 2}}}),
+        );
         assert!(validate_access(&[negative]).is_err());
-        let good = item(json!({"type": "outgoing-payment", "actions": ["create"], "identifier": "https://w.example/a",
+        let good = item(
+            json!({"type": "outgoing-payment", "actions": ["create"], "identifier": "https://w.example/a",
             "limits": {"debitAmount": {"value": "18446744073709551615", "assetCode": "USD", "assetScale": 2},
-                       "receiver": "https://w.example/bob/incoming-payments/1", "interval": "R12/2019-08-24T14:15:22Z/P1M"}}));
+                       "receiver": "https://w.example/bob/incoming-payments/1", "interval": "R12/2019-08-24T14:15:22Z/P1M"}}),
+        );
         assert!(validate_access(&[good]).is_ok());
     }
 
@@ -230,7 +296,9 @@ mod tests {
     fn outgoing_payments_and_list_all_need_interaction() {
         assert!(!needs_interaction(&incoming(json!(["create", "read"]))));
         assert!(needs_interaction(&incoming(json!(["list-all"]))));
-        assert!(!needs_interaction(&item(json!({"type": "quote", "actions": ["create"]}))));
+        assert!(!needs_interaction(&item(
+            json!({"type": "quote", "actions": ["create"]})
+        )));
         assert!(needs_interaction(&item(
             json!({"type": "outgoing-payment", "actions": ["read"], "identifier": "https://w.example/a"})
         )));
@@ -244,7 +312,9 @@ mod tests {
         ];
         let read = incoming(json!(["read"]));
         assert_eq!(matching_access(&granted, &[read]), vec![granted[0].clone()]);
-        let other_wallet = item(json!({"type": "incoming-payment", "actions": ["read"], "identifier": "https://w.example/eve"}));
+        let other_wallet = item(
+            json!({"type": "incoming-payment", "actions": ["read"], "identifier": "https://w.example/eve"}),
+        );
         assert!(matching_access(&granted, &[other_wallet]).is_empty());
         let no_identifier = item(json!({"type": "incoming-payment", "actions": ["create"]}));
         assert_eq!(matching_access(&granted, &[no_identifier]).len(), 1);

@@ -60,9 +60,13 @@ impl GnapError {
     pub fn code(&self) -> GnapErrorCode {
         match self {
             GnapError::InvalidRequest(_) => GnapErrorCode::InvalidRequest,
-            GnapError::InvalidClient(_) | GnapError::UnknownClient(_) => GnapErrorCode::InvalidClient,
+            GnapError::InvalidClient(_) | GnapError::UnknownClient(_) => {
+                GnapErrorCode::InvalidClient
+            }
             GnapError::InvalidContinuation(_) => GnapErrorCode::InvalidContinuation,
-            GnapError::UnknownToken | GnapError::InvalidRotation(_) => GnapErrorCode::InvalidRotation,
+            GnapError::UnknownToken | GnapError::InvalidRotation(_) => {
+                GnapErrorCode::InvalidRotation
+            }
             GnapError::RequestDenied(_) | GnapError::Unavailable | GnapError::Internal(_) => {
                 GnapErrorCode::RequestDenied
             }

@@ -20,5 +20,6 @@ pub enum KeyLookupError {
 #[async_trait]
 pub trait ClientKeys: Send + Sync {
     /// The Ed25519 key `key_id` published at `wallet_address`.
-    async fn key(&self, wallet_address: &str, key_id: &str) -> Result<VerifyingKey, KeyLookupError>;
+    async fn key(&self, wallet_address: &str, key_id: &str)
+    -> Result<VerifyingKey, KeyLookupError>;
 }

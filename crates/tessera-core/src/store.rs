@@ -26,7 +26,11 @@ pub enum StoreError {
 #[async_trait]
 pub trait GrantStore: Send + Sync {
     /// Inserts a grant and, when given, its first access token, in one transaction.
-    async fn create_grant(&self, grant: &Grant, token: Option<&NewAccessToken>) -> Result<(), StoreError>;
+    async fn create_grant(
+        &self,
+        grant: &Grant,
+        token: Option<&NewAccessToken>,
+    ) -> Result<(), StoreError>;
 
     async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError>;
 
@@ -37,7 +41,10 @@ pub trait GrantStore: Send + Sync {
 
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    async fn token_by_manage_id(&self, manage_id: &str) -> Result<Option<TokenWithGrant>, StoreError>;
+    async fn token_by_manage_id(
+        &self,
+        manage_id: &str,
+    ) -> Result<Option<TokenWithGrant>, StoreError>;
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError>;
 
@@ -55,7 +62,11 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError>;
 
     /// Deletes at most `batch` tokens that expired before `expired_before`; returns how many.
-    async fn sweep_expired_tokens(&self, expired_before: UnixTime, batch: u32) -> Result<u64, StoreError>;
+    async fn sweep_expired_tokens(
+        &self,
+        expired_before: UnixTime,
+        batch: u32,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Everything Tessera stores.

@@ -94,9 +94,14 @@ mod tests {
         let comps: Vec<String> = ["@method", "@target-uri", "authorization", "x-multi"]
             .map(String::from)
             .to_vec();
-        let base =
-            request_signature_base(&comps, "(..);created=1", "post", "https://as.example/x?y", &h)
-                .unwrap();
+        let base = request_signature_base(
+            &comps,
+            "(..);created=1",
+            "post",
+            "https://as.example/x?y",
+            &h,
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(base).unwrap(),
             "\"@method\": POST\n\"@target-uri\": https://as.example/x?y\n\"authorization\": GNAP abc\n\"x-multi\": a, b\n\"@signature-params\": (..);created=1"

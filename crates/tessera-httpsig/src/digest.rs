@@ -53,8 +53,9 @@ pub fn content_digest(alg: DigestAlgorithm, body: &[u8]) -> String {
 /// At least one of `sha-256`/`sha-512` must be present, and every one present must match.
 /// Unknown algorithms are ignored (RFC 9530 §2 lets a recipient ignore what it does not know).
 pub fn verify_content_digest(header_value: &str, body: &[u8]) -> Result<(), SignatureError> {
-    let dict = sfv::Parser::parse_dictionary(header_value.as_bytes())
-        .map_err(|_| SignatureError::Malformed("Content-Digest is not a valid dictionary".into()))?;
+    let dict = sfv::Parser::parse_dictionary(header_value.as_bytes()).map_err(|_| {
+        SignatureError::Malformed("Content-Digest is not a valid dictionary".into())
+    })?;
     let mut checked = false;
     for (key, entry) in &dict {
         let Some(alg) = DigestAlgorithm::from_key(key) else {
@@ -103,7 +104,10 @@ mod tests {
     fn sha256_is_accepted() {
         let v = content_digest(DigestAlgorithm::Sha256, b"abc");
         assert_eq!(verify_content_digest(&v, b"abc"), Ok(()));
-        assert_eq!(verify_content_digest(&v, b"abd"), Err(SignatureError::DigestMismatch));
+        assert_eq!(
+            verify_content_digest(&v, b"abd"),
+            Err(SignatureError::DigestMismatch)
+        );
     }
 
     #[test]
@@ -119,7 +123,10 @@ mod tests {
     #[test]
     fn unknown_algorithms_are_ignored_but_one_known_is_required() {
         let good = content_digest(DigestAlgorithm::Sha512, b"abc");
-        assert_eq!(verify_content_digest(&format!("md5=:AAAA:, {good}"), b"abc"), Ok(()));
+        assert_eq!(
+            verify_content_digest(&format!("md5=:AAAA:, {good}"), b"abc"),
+            Ok(())
+        );
         assert_eq!(
             verify_content_digest("md5=:AAAA:", b"abc"),
             Err(SignatureError::UnsupportedDigest)

@@ -38,6 +38,8 @@ mod rfc9421_vectors;
 
 pub use digest::{DigestAlgorithm, content_digest, verify_content_digest};
 pub use error::{KeyError, SignError, SignatureError};
-pub use key::{jwk_to_verifying_key, signing_key_from_pem, signing_key_to_pem, verifying_key_to_jwk};
+pub use key::{
+    jwk_to_verifying_key, signing_key_from_pem, signing_key_to_pem, verifying_key_to_jwk,
+};
 pub use sign::{RequestSigner, SignatureStyle};
 pub use verify::{RequestParts, SignedRequest, VerifyPolicy};

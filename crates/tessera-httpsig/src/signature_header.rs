@@ -25,16 +25,17 @@ pub(crate) fn signature_for_label(
 ) -> Result<[u8; 64], SignatureError> {
     let header = header.trim();
     let bytes = if header.contains(':') {
-        let dict = sfv::Parser::parse_dictionary(header.as_bytes()).map_err(|_| {
-            SignatureError::Malformed("Signature is not a valid dictionary".into())
-        })?;
+        let dict = sfv::Parser::parse_dictionary(header.as_bytes())
+            .map_err(|_| SignatureError::Malformed("Signature is not a valid dictionary".into()))?;
         let entry = dict
             .get(label)
             .ok_or_else(|| SignatureError::LabelMismatch(label.to_owned()))?;
         match entry {
-            sfv::ListEntry::Item(item) => item.bare_item.as_byte_seq().cloned().ok_or_else(|| {
-                SignatureError::Malformed("Signature value must be a byte sequence".into())
-            })?,
+            sfv::ListEntry::Item(item) => {
+                item.bare_item.as_byte_seq().cloned().ok_or_else(|| {
+                    SignatureError::Malformed("Signature value must be a byte sequence".into())
+                })?
+            }
             sfv::ListEntry::InnerList(_) => {
                 return Err(SignatureError::Malformed(
                     "Signature value must be a byte sequence".into(),

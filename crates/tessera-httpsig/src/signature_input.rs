@@ -175,7 +175,8 @@ impl Cursor<'_> {
     fn bare_component(&mut self) -> Result<String, SignatureError> {
         let start = self.pos;
         while let Some(b) = self.peek() {
-            if matches!(b, b' ' | b')' | b'(' | b';' | b'"' | b',' | b'\\') || b.is_ascii_control() {
+            if matches!(b, b' ' | b')' | b'(' | b';' | b'"' | b',' | b'\\') || b.is_ascii_control()
+            {
                 break;
             }
             self.pos += 1;
@@ -296,14 +297,21 @@ mod tests {
 
     #[test]
     fn parses_js_sdk_form() {
-        let v = r#"sig1=("@method" "@target-uri" "authorization");keyid="key-1";created=1732345678"#;
+        let v =
+            r#"sig1=("@method" "@target-uri" "authorization");keyid="key-1";created=1732345678"#;
         let m = parse(v).unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].label, "sig1");
         assert_eq!(m[0].literal, &v[5..]);
         assert_eq!(m[0].components, ["@method", "@target-uri", "authorization"]);
-        assert_eq!(m[0].param("keyid"), Some(&ParamValue::String("key-1".into())));
-        assert_eq!(m[0].param("created"), Some(&ParamValue::Integer(1732345678)));
+        assert_eq!(
+            m[0].param("keyid"),
+            Some(&ParamValue::String("key-1".into()))
+        );
+        assert_eq!(
+            m[0].param("created"),
+            Some(&ParamValue::Integer(1732345678))
+        );
     }
 
     #[test]
@@ -312,7 +320,10 @@ mod tests {
         let m = parse(v).unwrap();
         assert_eq!(m[0].components, ["@method", "@target-uri", "content-type"]);
         assert_eq!(m[0].literal, &v[5..]);
-        assert_eq!(m[0].param("keyid"), Some(&ParamValue::String("key-1".into())));
+        assert_eq!(
+            m[0].param("keyid"),
+            Some(&ParamValue::String("key-1".into()))
+        );
     }
 
     #[test]
@@ -323,14 +334,20 @@ mod tests {
         assert_eq!(m[0].literal, r#"("@method");created=1"#);
         assert_eq!(m[1].literal, r#"();keyid="x,y";alg=ed25519;flag"#);
         assert!(m[1].components.is_empty());
-        assert_eq!(m[1].param("alg"), Some(&ParamValue::Token("ed25519".into())));
+        assert_eq!(
+            m[1].param("alg"),
+            Some(&ParamValue::Token("ed25519".into()))
+        );
         assert_eq!(m[1].param("flag"), Some(&ParamValue::Boolean(true)));
     }
 
     #[test]
     fn string_escapes() {
         let m = parse(r#"s=();keyid="a\"b\\c""#).unwrap();
-        assert_eq!(m[0].param("keyid"), Some(&ParamValue::String(r#"a"b\c"#.into())));
+        assert_eq!(
+            m[0].param("keyid"),
+            Some(&ParamValue::String(r#"a"b\c"#.into()))
+        );
     }
 
     #[test]

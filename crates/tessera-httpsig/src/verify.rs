@@ -198,7 +198,9 @@ fn joined_header(headers: &HeaderMap, name: &'static str) -> Result<String, Sign
 }
 
 /// With one member, that one; with several, the one labelled `sig1`.
-fn select_member(members: &[SignatureInputMember]) -> Result<&SignatureInputMember, SignatureError> {
+fn select_member(
+    members: &[SignatureInputMember],
+) -> Result<&SignatureInputMember, SignatureError> {
     match members {
         [only] => Ok(only),
         _ => members

@@ -102,7 +102,10 @@ mod tests {
         assert_eq!(
             item,
             AccessItem::IncomingPayment {
-                actions: vec![IncomingPaymentAction::Create, IncomingPaymentAction::ReadAll],
+                actions: vec![
+                    IncomingPaymentAction::Create,
+                    IncomingPaymentAction::ReadAll
+                ],
                 identifier: None
             }
         );

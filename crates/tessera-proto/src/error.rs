@@ -47,6 +47,11 @@ pub struct GnapErrorDetail {
 
 impl GnapErrorBody {
     pub fn new(code: GnapErrorCode, description: impl Into<String>) -> Self {
-        GnapErrorBody { error: GnapErrorDetail { code, description: Some(description.into()) } }
+        GnapErrorBody {
+            error: GnapErrorDetail {
+                code,
+                description: Some(description.into()),
+            },
+        }
     }
 }

@@ -109,8 +109,16 @@ pub struct InteractResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum GrantResponse {
-    Approved { access_token: AccessToken, #[serde(rename = "continue")] continue_: Continue },
-    Pending { interact: InteractResponse, #[serde(rename = "continue")] continue_: Continue },
+    Approved {
+        access_token: AccessToken,
+        #[serde(rename = "continue")]
+        continue_: Continue,
+    },
+    Pending {
+        interact: InteractResponse,
+        #[serde(rename = "continue")]
+        continue_: Continue,
+    },
 }
 
 /// `POST /continue/{id}` response.
@@ -136,14 +144,29 @@ mod tests {
     #[test]
     fn client_field_accepts_all_three_forms() {
         let s: ClientField = serde_json::from_value(json!("https://w.example/alice")).unwrap();
-        assert_eq!(s, ClientField::WalletAddress("https://w.example/alice".into()));
+        assert_eq!(
+            s,
+            ClientField::WalletAddress("https://w.example/alice".into())
+        );
         let o: ClientField =
             serde_json::from_value(json!({"walletAddress": "https://w.example/alice"})).unwrap();
-        assert!(matches!(o, ClientField::Object(ClientObject { wallet_address: Some(_), jwk: None })));
+        assert!(matches!(
+            o,
+            ClientField::Object(ClientObject {
+                wallet_address: Some(_),
+                jwk: None
+            })
+        ));
         let j: ClientField = serde_json::from_value(json!({"jwk": {
             "kid": "k", "alg": "EdDSA", "kty": "OKP", "crv": "Ed25519", "x": "abc"}}))
         .unwrap();
-        assert!(matches!(j, ClientField::Object(ClientObject { wallet_address: None, jwk: Some(_) })));
+        assert!(matches!(
+            j,
+            ClientField::Object(ClientObject {
+                wallet_address: None,
+                jwk: Some(_)
+            })
+        ));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::middleware::{self, Next};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tessera_core::GnapError;
@@ -40,7 +40,10 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("storage: {0}")]
     Store(#[from] StoreError),
     #[error("HTTP client: {0}")]
@@ -90,12 +93,20 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     start_with_store(config, store).await
 }
 
-pub async fn start_with_store(config: ServerConfig, store: Arc<dyn Store>) -> Result<RunningServer, ServerError> {
+pub async fn start_with_store(
+    config: ServerConfig,
+    store: Arc<dyn Store>,
+) -> Result<RunningServer, ServerError> {
     let public = bind(config.listen).await?;
     let internal = bind(config.internal_listen).await?;
-    let public_addr = public.local_addr().map_err(|source| ServerError::Bind { addr: config.listen, source })?;
-    let internal_addr =
-        internal.local_addr().map_err(|source| ServerError::Bind { addr: config.internal_listen, source })?;
+    let public_addr = public.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let internal_addr = internal.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.internal_listen,
+        source,
+    })?;
     let public_url = config
         .public_url
         .clone()
@@ -103,35 +114,60 @@ pub async fn start_with_store(config: ServerConfig, store: Arc<dyn Store>) -> Re
         .trim_end_matches('/')
         .to_owned();
 
-    let keys = Arc::new(HttpClientKeys::new(config.allow_http, config.client_key_ttl)?);
+    let keys = Arc::new(HttpClientKeys::new(
+        config.allow_http,
+        config.client_key_ttl,
+    )?);
     let gnap = Gnap::new(
         store.clone(),
         keys,
         Arc::new(RandomMinter),
-        GnapConfig { public_url: public_url.clone(), access_token_ttl_secs: config.access_token_ttl_secs },
+        GnapConfig {
+            public_url: public_url.clone(),
+            access_token_ttl_secs: config.access_token_ttl_secs,
+        },
     );
     let state = AppState {
         gnap: Arc::new(gnap),
         public_url: public_url.clone().into(),
-        signature_policy: VerifyPolicy { max_skew_secs: config.signature_max_skew_secs },
+        signature_policy: VerifyPolicy {
+            max_skew_secs: config.signature_max_skew_secs,
+        },
         metrics: Arc::new(Metrics::default()),
     };
 
     let (stop, stopped) = watch::channel(false);
-    crate::sweeper::spawn(store, config.sweep_interval, config.expired_token_retention_secs, stopped.clone());
+    crate::sweeper::spawn(
+        store,
+        config.sweep_interval,
+        config.expired_token_retention_secs,
+        stopped.clone(),
+    );
     let tasks = vec![
         serve(public, public_router(state.clone()), stopped.clone()),
         serve(internal, internal_router(state), stopped),
     ];
     tracing::info!(%public_addr, %internal_addr, %public_url, "tessera listening");
-    Ok(RunningServer { public_addr, internal_addr, public_url, stop, tasks })
+    Ok(RunningServer {
+        public_addr,
+        internal_addr,
+        public_url,
+        stop,
+        tasks,
+    })
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
-    TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })
 }
 
-fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) -> JoinHandle<std::io::Result<()>> {
+fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<std::io::Result<()>> {
     tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -145,13 +181,19 @@ fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>)
 pub fn public_router(state: AppState) -> Router {
     Router::new()
         .route("/", post(grant::request))
-        .route("/continue/{id}", post(grant::continue_grant).delete(grant::cancel))
+        .route(
+            "/continue/{id}",
+            post(grant::continue_grant).delete(grant::cancel),
+        )
         .route("/token/{id}", post(token::rotate).delete(token::revoke))
         .route("/discovery", get(health::discovery))
         .route("/healthz", get(health::healthz))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
-            Listener { name: "public", metrics: state.metrics.clone() },
+            Listener {
+                name: "public",
+                metrics: state.metrics.clone(),
+            },
             log_request,
         ))
         .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
@@ -167,7 +209,10 @@ pub fn internal_router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
-            Listener { name: "internal", metrics: state.metrics.clone() },
+            Listener {
+                name: "internal",
+                metrics: state.metrics.clone(),
+            },
             log_request,
         ))
         .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
@@ -176,7 +221,8 @@ pub fn internal_router(state: AppState) -> Router {
 }
 
 async fn not_found() -> Response {
-    let mut response = ApiError(GnapError::InvalidRequest("no such endpoint".into())).into_response();
+    let mut response =
+        ApiError(GnapError::InvalidRequest("no such endpoint".into())).into_response();
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
 }
@@ -190,11 +236,7 @@ struct Listener {
 
 /// One log line per request: method, route (the pattern, never the raw URI or headers, so no
 /// secret reaches the log), status and latency; and the same in the metrics.
-async fn log_request(
-    State(listener): State<Listener>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn log_request(State(listener): State<Listener>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
@@ -204,7 +246,9 @@ async fn log_request(
     let response = next.run(request).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
-    listener.metrics.record(listener.name, &route, status, latency);
+    listener
+        .metrics
+        .record(listener.name, &route, status, latency);
     tracing::info!(listener = listener.name, %method, %route, status, latency_ms = latency.as_secs_f64() * 1e3, "request");
     response
 }

@@ -19,7 +19,8 @@ impl From<GnapError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         match &self.0 {
             GnapError::Internal(detail) => tracing::error!(%detail, "request failed"),
             GnapError::Unavailable => tracing::warn!("database unavailable"),
@@ -28,7 +29,9 @@ impl IntoResponse for ApiError {
         let body = GnapErrorBody::new(self.0.code(), self.0.to_string());
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

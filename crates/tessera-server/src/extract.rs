@@ -24,7 +24,10 @@ pub struct Signed {
 
 impl Signed {
     pub fn client_request(&self) -> ClientRequest<'_> {
-        ClientRequest { signature: &self.signature, gnap_token: self.gnap_token.as_deref() }
+        ClientRequest {
+            signature: &self.signature,
+            gnap_token: self.gnap_token.as_deref(),
+        }
     }
 
     /// The body as JSON; `default` when the body is empty (polling continuation, rotation).
@@ -36,8 +39,11 @@ impl Signed {
     }
 
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| ApiError(GnapError::InvalidRequest(format!("invalid request body: {e}"))))
+        serde_json::from_slice(&self.body).map_err(|e| {
+            ApiError(GnapError::InvalidRequest(format!(
+                "invalid request body: {e}"
+            )))
+        })
     }
 }
 
@@ -51,11 +57,23 @@ impl FromRequest<AppState> for Signed {
             .map_err(|_| ApiError(GnapError::InvalidRequest("request body too large".into())))?;
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let target_uri = format!("{}{}", state.public_url, path_and_query);
-        let request_parts =
-            RequestParts { method: parts.method.as_str(), target_uri: &target_uri, headers: &parts.headers };
-        let signature = SignedRequest::from_request(&request_parts, &body, crate::now().0, &state.signature_policy)
-            .map_err(|e| ApiError(GnapError::InvalidClient(format!("invalid signature: {e}"))))?;
-        Ok(Signed { signature, gnap_token: gnap_token(&parts.headers), body })
+        let request_parts = RequestParts {
+            method: parts.method.as_str(),
+            target_uri: &target_uri,
+            headers: &parts.headers,
+        };
+        let signature = SignedRequest::from_request(
+            &request_parts,
+            &body,
+            crate::now().0,
+            &state.signature_policy,
+        )
+        .map_err(|e| ApiError(GnapError::InvalidClient(format!("invalid signature: {e}"))))?;
+        Ok(Signed {
+            signature,
+            gnap_token: gnap_token(&parts.headers),
+            body,
+        })
     }
 }
 
@@ -77,9 +95,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|_| ApiError(GnapError::InvalidRequest("request body too large".into())))?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError(GnapError::InvalidRequest(format!("invalid request body: {e}"))))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            ApiError(GnapError::InvalidRequest(format!(
+                "invalid request body: {e}"
+            )))
+        })
     }
 }
 

@@ -47,15 +47,24 @@ impl HttpClientKeys {
             .timeout(FETCH_TIMEOUT)
             .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(HttpClientKeys { http, allow_http, ttl, cache: Mutex::new(HashMap::new()) })
+        Ok(HttpClientKeys {
+            http,
+            allow_http,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        })
     }
 
     fn lookup(&self, wallet_address: &str, key_id: &str) -> CacheLookup {
-        let Ok(cache) = self.cache.lock() else { return CacheLookup::Miss };
+        let Ok(cache) = self.cache.lock() else {
+            return CacheLookup::Miss;
+        };
         match cache.get(wallet_address) {
             Some(entry) if entry.fetched_at.elapsed() < self.ttl => match entry.keys.get(key_id) {
                 Some(key) => CacheLookup::Hit(*key),
-                None if entry.fetched_at.elapsed() < MIN_REFETCH_INTERVAL => CacheLookup::KnownMissing,
+                None if entry.fetched_at.elapsed() < MIN_REFETCH_INTERVAL => {
+                    CacheLookup::KnownMissing
+                }
                 None => CacheLookup::Miss,
             },
             _ => CacheLookup::Miss,
@@ -74,13 +83,20 @@ impl HttpClientKeys {
                 )));
             }
         }
-        url::Url::parse(&format!("{}/jwks.json", wallet_address.trim_end_matches('/')))
-            .map_err(|_| KeyLookupError::NotAllowed("not a URL".into()))
+        url::Url::parse(&format!(
+            "{}/jwks.json",
+            wallet_address.trim_end_matches('/')
+        ))
+        .map_err(|_| KeyLookupError::NotAllowed("not a URL".into()))
     }
 
-    async fn fetch(&self, wallet_address: &str) -> Result<HashMap<String, VerifyingKey>, KeyLookupError> {
+    async fn fetch(
+        &self,
+        wallet_address: &str,
+    ) -> Result<HashMap<String, VerifyingKey>, KeyLookupError> {
         let url = self.jwks_url(wallet_address)?;
-        let unreachable = |e: reqwest::Error| KeyLookupError::Unreachable(e.without_url().to_string());
+        let unreachable =
+            |e: reqwest::Error| KeyLookupError::Unreachable(e.without_url().to_string());
         let mut response = self
             .http
             .get(url)
@@ -89,7 +105,10 @@ impl HttpClientKeys {
             .await
             .map_err(unreachable)?;
         if !response.status().is_success() {
-            return Err(KeyLookupError::Unreachable(format!("jwks.json answered {}", response.status())));
+            return Err(KeyLookupError::Unreachable(format!(
+                "jwks.json answered {}",
+                response.status()
+            )));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
@@ -104,14 +123,22 @@ impl HttpClientKeys {
         Ok(set
             .keys
             .iter()
-            .filter_map(|jwk| tessera_httpsig::jwk_to_verifying_key(jwk).ok().map(|k| (jwk.kid.clone(), k)))
+            .filter_map(|jwk| {
+                tessera_httpsig::jwk_to_verifying_key(jwk)
+                    .ok()
+                    .map(|k| (jwk.kid.clone(), k))
+            })
             .collect())
     }
 }
 
 #[async_trait]
 impl ClientKeys for HttpClientKeys {
-    async fn key(&self, wallet_address: &str, key_id: &str) -> Result<VerifyingKey, KeyLookupError> {
+    async fn key(
+        &self,
+        wallet_address: &str,
+        key_id: &str,
+    ) -> Result<VerifyingKey, KeyLookupError> {
         match self.lookup(wallet_address, key_id) {
             CacheLookup::Hit(key) => return Ok(key),
             CacheLookup::KnownMissing => return Err(KeyLookupError::UnknownKey),
@@ -123,7 +150,13 @@ impl ClientKeys for HttpClientKeys {
             if cache.len() >= MAX_CACHED_WALLETS {
                 cache.clear();
             }
-            cache.insert(wallet_address.to_owned(), CachedKeys { fetched_at: Instant::now(), keys });
+            cache.insert(
+                wallet_address.to_owned(),
+                CachedKeys {
+                    fetched_at: Instant::now(),
+                    keys,
+                },
+            );
         }
         found.ok_or(KeyLookupError::UnknownKey)
     }
@@ -136,10 +169,25 @@ mod tests {
     #[test]
     fn only_https_unless_http_is_allowed() {
         let strict = HttpClientKeys::new(false, Duration::from_secs(1)).unwrap();
-        assert!(matches!(strict.jwks_url("http://w.example/alice"), Err(KeyLookupError::NotAllowed(_))));
-        assert!(matches!(strict.jwks_url("file:///etc/passwd"), Err(KeyLookupError::NotAllowed(_))));
-        assert_eq!(strict.jwks_url("https://w.example/alice/").unwrap().as_str(), "https://w.example/alice/jwks.json");
+        assert!(matches!(
+            strict.jwks_url("http://w.example/alice"),
+            Err(KeyLookupError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            strict.jwks_url("file:///etc/passwd"),
+            Err(KeyLookupError::NotAllowed(_))
+        ));
+        assert_eq!(
+            strict
+                .jwks_url("https://w.example/alice/")
+                .unwrap()
+                .as_str(),
+            "https://w.example/alice/jwks.json"
+        );
         let dev = HttpClientKeys::new(true, Duration::from_secs(1)).unwrap();
-        assert_eq!(dev.jwks_url("http://127.0.0.1:9/alice").unwrap().as_str(), "http://127.0.0.1:9/alice/jwks.json");
+        assert_eq!(
+            dev.jwks_url("http://127.0.0.1:9/alice").unwrap().as_str(),
+            "http://127.0.0.1:9/alice/jwks.json"
+        );
     }
 }

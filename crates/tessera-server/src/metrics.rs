@@ -17,7 +17,9 @@ pub struct Metrics {
 impl Metrics {
     pub fn record(&self, listener: &'static str, route: &str, status: u16, latency: Duration) {
         if let Ok(mut map) = self.requests.lock() {
-            let entry = map.entry((listener, route.to_owned(), status)).or_insert((0, 0.0));
+            let entry = map
+                .entry((listener, route.to_owned(), status))
+                .or_insert((0, 0.0));
             entry.0 += 1;
             entry.1 += latency.as_secs_f64();
         }
@@ -28,7 +30,9 @@ impl Metrics {
             "# HELP tessera_http_requests_total HTTP requests by listener, route and status.\n\
              # TYPE tessera_http_requests_total counter\n",
         );
-        let Ok(map) = self.requests.lock() else { return out };
+        let Ok(map) = self.requests.lock() else {
+            return out;
+        };
         for ((listener, route, status), (count, _)) in map.iter() {
             let _ = writeln!(
                 out,

@@ -9,7 +9,12 @@ use tokio::sync::watch;
 
 const BATCH: u32 = 1_000;
 
-pub fn spawn(store: Arc<dyn Store>, interval: Duration, retention_secs: i64, mut stop: watch::Receiver<bool>) {
+pub fn spawn(
+    store: Arc<dyn Store>,
+    interval: Duration,
+    retention_secs: i64,
+    mut stop: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         loop {
             tokio::select! {

@@ -11,7 +11,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use tessera_core::UnixTime;
 use tessera_core::grant::Grant;
 use tessera_core::secret::TokenHash;
@@ -70,18 +72,27 @@ impl SqliteStore {
 
     /// `PRAGMA integrity_check` passes.
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
-        let result: String =
-            sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.reader).await.map_err(store_error)?;
+        let result: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(store_error)?;
         Ok(result == "ok")
     }
 
-    async fn token_where<T>(&self, condition: &str, bind: T) -> Result<Option<TokenWithGrant>, StoreError>
+    async fn token_where<T>(
+        &self,
+        condition: &str,
+        bind: T,
+    ) -> Result<Option<TokenWithGrant>, StoreError>
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
         let sql = format!("{TOKEN_WITH_GRANT} WHERE {condition}");
-        let row: Option<TokenWithGrantRow> =
-            sqlx::query_as(&sql).bind(bind).fetch_optional(&self.reader).await.map_err(store_error)?;
+        let row: Option<TokenWithGrantRow> = sqlx::query_as(&sql)
+            .bind(bind)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?;
         row.map(TokenWithGrantRow::into_domain).transpose()
     }
 }
@@ -107,7 +118,11 @@ async fn insert_token(
 
 #[async_trait]
 impl GrantStore for SqliteStore {
-    async fn create_grant(&self, grant: &Grant, token: Option<&NewAccessToken>) -> Result<(), StoreError> {
+    async fn create_grant(
+        &self,
+        grant: &Grant,
+        token: Option<&NewAccessToken>,
+    ) -> Result<(), StoreError> {
         let row = GrantRow::from_domain(grant)?;
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         sqlx::query(
@@ -172,12 +187,17 @@ impl GrantStore for SqliteStore {
 
 #[async_trait]
 impl TokenStore for SqliteStore {
-    async fn token_by_manage_id(&self, manage_id: &str) -> Result<Option<TokenWithGrant>, StoreError> {
-        self.token_where("t.manage_id = ?", manage_id.to_owned()).await
+    async fn token_by_manage_id(
+        &self,
+        manage_id: &str,
+    ) -> Result<Option<TokenWithGrant>, StoreError> {
+        self.token_where("t.manage_id = ?", manage_id.to_owned())
+            .await
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError> {
-        self.token_where("t.value_hash = ?", hash.as_bytes().to_vec()).await
+        self.token_where("t.value_hash = ?", hash.as_bytes().to_vec())
+            .await
     }
 
     async fn rotate_access_token(
@@ -215,7 +235,11 @@ impl TokenStore for SqliteStore {
         Ok(())
     }
 
-    async fn sweep_expired_tokens(&self, expired_before: UnixTime, batch: u32) -> Result<u64, StoreError> {
+    async fn sweep_expired_tokens(
+        &self,
+        expired_before: UnixTime,
+        batch: u32,
+    ) -> Result<u64, StoreError> {
         let deleted = sqlx::query(
             "DELETE FROM access_tokens WHERE rowid IN \
              (SELECT rowid FROM access_tokens WHERE expires_at < ? LIMIT ?)",

@@ -68,7 +68,8 @@ impl GrantRow {
             finalization: finalization.map(str::to_owned),
             client_wallet_address,
             client_jwk,
-            access: serde_json::to_string(&grant.access).map_err(|e| StoreError::Backend(e.to_string()))?,
+            access: serde_json::to_string(&grant.access)
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
             continue_id: grant.continue_id.clone(),
             continue_token_hash: grant.continue_token_hash.as_bytes().to_vec(),
             created_at: grant.created_at.0,
@@ -86,9 +87,9 @@ impl GrantRow {
         };
         let client = match (self.client_wallet_address, self.client_jwk) {
             (Some(url), None) => ClientIdentity::WalletAddress(url),
-            (None, Some(jwk)) => {
-                ClientIdentity::Jwk(serde_json::from_str(&jwk).map_err(|_| corrupt("grant client jwk"))?)
-            }
+            (None, Some(jwk)) => ClientIdentity::Jwk(
+                serde_json::from_str(&jwk).map_err(|_| corrupt("grant client jwk"))?,
+            ),
             _ => return Err(corrupt("grant client")),
         };
         Ok(Grant {
@@ -116,7 +117,8 @@ impl TokenWithGrantRow {
             token: AccessTokenRecord {
                 manage_id: self.manage_id,
                 grant_id: self.grant_id,
-                value_hash: TokenHash::from_slice(&self.value_hash).ok_or_else(|| corrupt("token hash"))?,
+                value_hash: TokenHash::from_slice(&self.value_hash)
+                    .ok_or_else(|| corrupt("token hash"))?,
                 created_at: UnixTime(self.token_created_at),
                 expires_at: UnixTime(self.expires_at),
                 status,

@@ -15,14 +15,16 @@ impl Gnap {
         signature: &SignedRequest,
     ) -> Result<(), GnapError> {
         let key = match client {
-            ClientIdentity::WalletAddress(wallet_address) => {
-                self.keys.key(wallet_address, &signature.key_id).await.map_err(|e| match e {
+            ClientIdentity::WalletAddress(wallet_address) => self
+                .keys
+                .key(wallet_address, &signature.key_id)
+                .await
+                .map_err(|e| match e {
                     KeyLookupError::UnknownKey => GnapError::InvalidClient(e.to_string()),
                     KeyLookupError::NotAllowed(_) | KeyLookupError::Unreachable(_) => {
                         GnapError::UnknownClient(e.to_string())
                     }
-                })?
-            }
+                })?,
             ClientIdentity::Jwk(jwk) => {
                 if jwk.kid != signature.key_id {
                     return Err(GnapError::InvalidClient(

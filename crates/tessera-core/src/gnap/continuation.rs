@@ -18,7 +18,9 @@ impl Gnap {
         client_request: ClientRequest<'_>,
         _now: UnixTime,
     ) -> Result<ContinueResponse, GnapError> {
-        let grant = self.authorize_continuation(continue_id, client_request).await?;
+        let grant = self
+            .authorize_continuation(continue_id, client_request)
+            .await?;
         Err(match grant.state {
             GrantState::Finalized(Finalization::Issued) => {
                 GnapError::RequestDenied("the grant was already issued".into())
@@ -43,9 +45,13 @@ impl Gnap {
         client_request: ClientRequest<'_>,
         now: UnixTime,
     ) -> Result<(), GnapError> {
-        let grant = self.authorize_continuation(continue_id, client_request).await?;
+        let grant = self
+            .authorize_continuation(continue_id, client_request)
+            .await?;
         if !self.store.revoke_grant(&grant.id, now).await? {
-            return Err(GnapError::InvalidContinuation("the grant was revoked".into()));
+            return Err(GnapError::InvalidContinuation(
+                "the grant was revoked".into(),
+            ));
         }
         tracing::info!(grant = %grant.id, "grant revoked");
         Ok(())
@@ -67,11 +73,16 @@ impl Gnap {
             .gnap_token
             .ok_or_else(|| GnapError::InvalidContinuation("missing continuation token".into()))?;
         if !grant.continue_token_hash.matches(token) {
-            return Err(GnapError::InvalidContinuation("invalid continuation token".into()));
+            return Err(GnapError::InvalidContinuation(
+                "invalid continuation token".into(),
+            ));
         }
-        self.authenticate(&grant.client, client_request.signature).await?;
+        self.authenticate(&grant.client, client_request.signature)
+            .await?;
         if grant.state.is_revoked() {
-            return Err(GnapError::InvalidContinuation("the grant was revoked".into()));
+            return Err(GnapError::InvalidContinuation(
+                "the grant was revoked".into(),
+            ));
         }
         Ok(grant)
     }

@@ -66,10 +66,14 @@ impl Gnap {
 fn client_identity(field: &ClientField) -> Result<ClientIdentity, GnapError> {
     match field {
         ClientField::WalletAddress(url) => wallet_address(url),
-        ClientField::Object(ClientObject { wallet_address: Some(url), jwk: None }) => wallet_address(url),
-        ClientField::Object(ClientObject { wallet_address: None, jwk: Some(jwk) }) => {
-            Ok(ClientIdentity::Jwk(jwk.clone()))
-        }
+        ClientField::Object(ClientObject {
+            wallet_address: Some(url),
+            jwk: None,
+        }) => wallet_address(url),
+        ClientField::Object(ClientObject {
+            wallet_address: None,
+            jwk: Some(jwk),
+        }) => Ok(ClientIdentity::Jwk(jwk.clone())),
         ClientField::Object(_) => Err(GnapError::InvalidRequest(
             "client must have exactly one of walletAddress or jwk".into(),
         )),
@@ -81,7 +85,9 @@ fn wallet_address(url: &str) -> Result<ClientIdentity, GnapError> {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
             Ok(ClientIdentity::WalletAddress(url.to_owned()))
         }
-        _ => Err(GnapError::InvalidRequest("client must be a wallet address URL".into())),
+        _ => Err(GnapError::InvalidRequest(
+            "client must be a wallet address URL".into(),
+        )),
     }
 }
 
@@ -97,13 +103,23 @@ mod tests {
             client_identity(&field).unwrap(),
             ClientIdentity::WalletAddress("https://w.example/alice".into())
         );
-        let both: ClientField = serde_json::from_value(json!({"walletAddress": "https://w.example/a",
+        let both: ClientField =
+            serde_json::from_value(json!({"walletAddress": "https://w.example/a",
             "jwk": {"kid": "k", "alg": "EdDSA", "kty": "OKP", "crv": "Ed25519", "x": "abc"}}))
-        .unwrap();
-        assert!(matches!(client_identity(&both), Err(GnapError::InvalidRequest(_))));
+            .unwrap();
+        assert!(matches!(
+            client_identity(&both),
+            Err(GnapError::InvalidRequest(_))
+        ));
         let not_url: ClientField = serde_json::from_value(json!("alice")).unwrap();
-        assert!(matches!(client_identity(&not_url), Err(GnapError::InvalidRequest(_))));
+        assert!(matches!(
+            client_identity(&not_url),
+            Err(GnapError::InvalidRequest(_))
+        ));
         let ftp: ClientField = serde_json::from_value(json!("ftp://w.example/alice")).unwrap();
-        assert!(matches!(client_identity(&ftp), Err(GnapError::InvalidRequest(_))));
+        assert!(matches!(
+            client_identity(&ftp),
+            Err(GnapError::InvalidRequest(_))
+        ));
     }
 }

@@ -34,6 +34,11 @@ impl Gnap {
             ClientIdentity::WalletAddress(url) => url.clone(),
             ClientIdentity::Jwk(jwk) => format!("jwk:{}", jwk.x),
         };
-        Ok(IntrospectionResponse::Active(TokenInfo { active: true, grant: found.grant.id, access, client }))
+        Ok(IntrospectionResponse::Active(TokenInfo {
+            active: true,
+            grant: found.grant.id,
+            access,
+            client,
+        }))
     }
 }

@@ -55,7 +55,12 @@ impl Gnap {
         mut config: GnapConfig,
     ) -> Self {
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
-        Gnap { store, keys, minter, config }
+        Gnap {
+            store,
+            keys,
+            minter,
+            config,
+        }
     }
 
     pub fn config(&self) -> &GnapConfig {
@@ -75,7 +80,12 @@ impl Gnap {
         (value, row)
     }
 
-    fn access_token_response(&self, value: &SecretValue, row: &NewAccessToken, grant: &Grant) -> AccessToken {
+    fn access_token_response(
+        &self,
+        value: &SecretValue,
+        row: &NewAccessToken,
+        grant: &Grant,
+    ) -> AccessToken {
         AccessToken {
             value: value.expose().to_owned(),
             manage: format!("{}/token/{}", self.config.public_url, row.manage_id),
@@ -86,7 +96,9 @@ impl Gnap {
 
     fn continue_response(&self, grant: &Grant, token: &SecretValue, wait: Option<u64>) -> Continue {
         Continue {
-            access_token: ContinueAccessToken { value: token.expose().to_owned() },
+            access_token: ContinueAccessToken {
+                value: token.expose().to_owned(),
+            },
             uri: format!("{}/continue/{}", self.config.public_url, grant.continue_id),
             wait,
         }

@@ -27,14 +27,20 @@ impl Gnap {
         match found.token.status {
             TokenStatus::Active => {}
             TokenStatus::Rotated => {
-                return Err(GnapError::InvalidRotation("the token was already rotated".into()));
+                return Err(GnapError::InvalidRotation(
+                    "the token was already rotated".into(),
+                ));
             }
             TokenStatus::Revoked => {
                 return Err(GnapError::InvalidRotation("the token was revoked".into()));
             }
         }
         let (value, new_token) = self.mint_access_token(&found.grant.id, now);
-        match self.store.rotate_access_token(manage_id, &new_token, now).await {
+        match self
+            .store
+            .rotate_access_token(manage_id, &new_token, now)
+            .await
+        {
             Ok(()) => {}
             Err(StoreError::NotLive) => {
                 return Err(GnapError::InvalidRotation(
@@ -44,7 +50,9 @@ impl Gnap {
             Err(e) => return Err(e.into()),
         }
         tracing::info!(grant = %found.grant.id, "access token rotated");
-        Ok(RotateResponse { access_token: self.access_token_response(&value, &new_token, &found.grant) })
+        Ok(RotateResponse {
+            access_token: self.access_token_response(&value, &new_token, &found.grant),
+        })
     }
 
     /// Revokes the token. Idempotent: revoking a dead token again answers success.
@@ -71,7 +79,11 @@ impl Gnap {
         manage_id: &str,
         client_request: ClientRequest<'_>,
     ) -> Result<TokenWithGrant, GnapError> {
-        let found = self.store.token_by_manage_id(manage_id).await?.ok_or(GnapError::UnknownToken)?;
+        let found = self
+            .store
+            .token_by_manage_id(manage_id)
+            .await?
+            .ok_or(GnapError::UnknownToken)?;
         let presented = client_request
             .gnap_token
             .ok_or_else(|| GnapError::InvalidClient("missing GNAP access token".into()))?;
@@ -80,7 +92,8 @@ impl Gnap {
                 "the access token is not the one this management URL manages".into(),
             ));
         }
-        self.authenticate(&found.grant.client, client_request.signature).await?;
+        self.authenticate(&found.grant.client, client_request.signature)
+            .await?;
         Ok(found)
     }
 }

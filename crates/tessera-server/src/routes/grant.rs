@@ -9,9 +9,16 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Signed;
 
-pub async fn request(State(app): State<AppState>, signed: Signed) -> Result<Json<GrantResponse>, ApiError> {
+pub async fn request(
+    State(app): State<AppState>,
+    signed: Signed,
+) -> Result<Json<GrantResponse>, ApiError> {
     let body: GrantRequest = signed.json()?;
-    Ok(Json(app.gnap.request_grant(body, signed.client_request(), crate::now()).await?))
+    Ok(Json(
+        app.gnap
+            .request_grant(body, signed.client_request(), crate::now())
+            .await?,
+    ))
 }
 
 pub async fn continue_grant(
@@ -20,7 +27,11 @@ pub async fn continue_grant(
     signed: Signed,
 ) -> Result<Json<ContinueResponse>, ApiError> {
     let body: ContinueRequest = signed.json_or(ContinueRequest::default())?;
-    Ok(Json(app.gnap.continue_grant(&continue_id, body, signed.client_request(), crate::now()).await?))
+    Ok(Json(
+        app.gnap
+            .continue_grant(&continue_id, body, signed.client_request(), crate::now())
+            .await?,
+    ))
 }
 
 pub async fn cancel(
@@ -28,6 +39,8 @@ pub async fn cancel(
     Path(continue_id): Path<String>,
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
-    app.gnap.cancel_grant(&continue_id, signed.client_request(), crate::now()).await?;
+    app.gnap
+        .cancel_grant(&continue_id, signed.client_request(), crate::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

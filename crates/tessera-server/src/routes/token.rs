@@ -16,7 +16,11 @@ pub async fn rotate(
     Path(manage_id): Path<String>,
     signed: Signed,
 ) -> Result<Json<RotateResponse>, ApiError> {
-    Ok(Json(app.gnap.rotate_token(&manage_id, signed.client_request(), crate::now()).await?))
+    Ok(Json(
+        app.gnap
+            .rotate_token(&manage_id, signed.client_request(), crate::now())
+            .await?,
+    ))
 }
 
 pub async fn revoke(
@@ -24,6 +28,8 @@ pub async fn revoke(
     Path(manage_id): Path<String>,
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
-    app.gnap.revoke_token(&manage_id, signed.client_request(), crate::now()).await?;
+    app.gnap
+        .revoke_token(&manage_id, signed.client_request(), crate::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
