@@ -1,1 +1,26 @@
-fn main() {}
+//! The `tessera` command. This is the binary's edge: flags and environment are read here, errors
+//! become `anyhow` reports, and everything else lives in the library crates.
+
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "tessera", version, about = "Tessera: a GNAP (Open Payments) authorization server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the authorization server.
+    Serve(serve::ServeArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+    }
+}

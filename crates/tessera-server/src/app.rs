@@ -189,6 +189,7 @@ pub fn public_router(state: AppState) -> Router {
         .route("/discovery", get(health::discovery))
         .route("/healthz", get(health::healthz))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             Listener {
                 name: "public",
@@ -196,7 +197,7 @@ pub fn public_router(state: AppState) -> Router {
             },
             log_request,
         ))
-        .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -208,6 +209,7 @@ pub fn internal_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             Listener {
                 name: "internal",
@@ -215,7 +217,7 @@ pub fn internal_router(state: AppState) -> Router {
             },
             log_request,
         ))
-        .layer(TimeoutLayer::new(REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -224,6 +226,13 @@ async fn not_found() -> Response {
     let mut response =
         ApiError(GnapError::InvalidRequest("no such endpoint".into())).into_response();
     *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+async fn method_not_allowed() -> Response {
+    let mut response =
+        ApiError(GnapError::InvalidRequest("method not allowed on this endpoint".into())).into_response();
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response
 }
 

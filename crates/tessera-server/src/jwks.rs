@@ -13,7 +13,13 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use ed25519_dalek::VerifyingKey;
 use tessera_core::keys::{ClientKeys, KeyLookupError};
-use tessera_proto::JwkSet;
+use tessera_proto::jwk::Jwk;
+
+/// `jwks.json` with each key still unparsed, so one foreign key does not hide the others.
+#[derive(serde::Deserialize)]
+struct RawKeySet {
+    keys: Vec<serde_json::Value>,
+}
 
 const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(1);
 const MAX_JWKS_BYTES: usize = 64 * 1024;
@@ -117,16 +123,18 @@ impl HttpClientKeys {
             }
             body.extend_from_slice(&chunk);
         }
-        let set: JwkSet = serde_json::from_slice(&body)
+        let set: RawKeySet = serde_json::from_slice(&body)
             .map_err(|e| KeyLookupError::Unreachable(format!("jwks.json is not a key set: {e}")))?;
-        // Keys that are not Ed25519 are skipped, not fatal: a wallet may publish other keys too.
+        // Keys that are not Ed25519 (or not even well-formed JWKs) are skipped, not fatal: a
+        // wallet may publish other keys too.
         Ok(set
             .keys
-            .iter()
+            .into_iter()
+            .filter_map(|raw| serde_json::from_value::<Jwk>(raw).ok())
             .filter_map(|jwk| {
-                tessera_httpsig::jwk_to_verifying_key(jwk)
+                tessera_httpsig::jwk_to_verifying_key(&jwk)
                     .ok()
-                    .map(|k| (jwk.kid.clone(), k))
+                    .map(|k| (jwk.kid, k))
             })
             .collect())
     }
