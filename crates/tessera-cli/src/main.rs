@@ -6,7 +6,11 @@ mod serve;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "Tessera: a GNAP (Open Payments) authorization server")]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: a GNAP (Open Payments) authorization server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -14,14 +14,22 @@ pub struct ServeArgs {
     #[arg(long, env = "TESSERA_LISTEN", default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
     /// Internal listener (introspection, health, metrics); keep it off the internet.
-    #[arg(long, env = "TESSERA_INTERNAL_LISTEN", default_value = "127.0.0.1:3001")]
+    #[arg(
+        long,
+        env = "TESSERA_INTERNAL_LISTEN",
+        default_value = "127.0.0.1:3001"
+    )]
     internal_listen: SocketAddr,
     /// Base URL clients use to reach this server (the base of `manage` and `continue` URLs and of
     /// the signed `@target-uri`); set it behind a proxy. Default: http://{listen}.
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     public_url: Option<String>,
     /// Database: `sqlite://path` (created if missing).
-    #[arg(long, env = "TESSERA_DATABASE_URL", default_value = "sqlite://tessera.db")]
+    #[arg(
+        long,
+        env = "TESSERA_DATABASE_URL",
+        default_value = "sqlite://tessera.db"
+    )]
     database_url: String,
     /// Access token lifetime, seconds.
     #[arg(long, env = "TESSERA_ACCESS_TOKEN_TTL", default_value_t = ServerConfig::DEFAULT_ACCESS_TOKEN_TTL_SECS,

@@ -1,1 +1,24 @@
-//! Test harness for Tessera: spawn servers, wallet-address servers and signing clients.
+//! Test harness shared by the integration tests of every crate: a real Tessera server on
+//! loopback, a wallet-address server that publishes clients' keys, and a client that signs its
+//! requests the way the official SDKs do.
+//!
+//! Test support code, so `unwrap`/`expect` are fine here: a harness failure should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod client;
+mod server;
+mod wallet;
+
+pub use client::{Reply, Tamper, TestClient};
+pub use server::TestServer;
+pub use wallet::WalletServer;
+
+/// Access for a non-interactive incoming-payment grant.
+pub fn incoming_payment_access() -> serde_json::Value {
+    serde_json::json!([{"type": "incoming-payment", "actions": ["create", "read", "list", "complete"]}])
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    tessera_server::now().0
+}

@@ -1,0 +1,215 @@
+//! Every request must be signed, freshly, by a key of the client the grant belongs to.
+
+use http::Method;
+use serde_json::json;
+use tessera_httpsig::SignatureStyle;
+use tessera_testkit::{
+    Tamper, TestClient, TestServer, WalletServer, incoming_payment_access, unix_now,
+};
+
+async fn setup() -> (TestServer, WalletServer, TestClient) {
+    let server = TestServer::start().await;
+    let wallets = WalletServer::start().await;
+    let alice = TestClient::register(&wallets, "alice");
+    (server, wallets, alice)
+}
+
+#[tokio::test]
+async fn every_official_sdk_signature_style_is_accepted() {
+    let server = TestServer::start().await;
+    let wallets = WalletServer::start().await;
+    for (name, style) in [
+        ("js", SignatureStyle::Js),
+        ("rust", SignatureStyle::RustSdk),
+        ("go", SignatureStyle::Go),
+    ] {
+        let client = TestClient::register(&wallets, name).with_style(style);
+        let reply = client
+            .request_grant(
+                &server.grant_url(),
+                &client.grant_body(incoming_payment_access()),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{name}: {}", reply.body);
+        let at = &reply.body["access_token"];
+        let rotated = client
+            .rotate(
+                at["manage"].as_str().unwrap(),
+                at["value"].as_str().unwrap(),
+            )
+            .await;
+        assert_eq!(rotated.status, 200, "{name}: {}", rotated.body);
+        let at = &rotated.body["access_token"];
+        let revoked = client
+            .revoke(
+                at["manage"].as_str().unwrap(),
+                at["value"].as_str().unwrap(),
+            )
+            .await;
+        assert_eq!(revoked.status, 204, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn unsigned_stale_and_future_requests_are_refused() {
+    let (server, _wallets, alice) = setup().await;
+    let body = alice.grant_body(incoming_payment_access());
+    for tamper in [
+        Tamper {
+            unsigned: true,
+            ..Tamper::default()
+        },
+        Tamper {
+            created: Some(unix_now() - 301),
+            ..Tamper::default()
+        },
+        Tamper {
+            created: Some(unix_now() + 301),
+            ..Tamper::default()
+        },
+    ] {
+        let reply = alice
+            .send_tampered(
+                Method::POST,
+                &server.grant_url(),
+                None,
+                Some(&body),
+                tamper.clone(),
+            )
+            .await;
+        reply.assert_error(401, "invalid_client");
+    }
+    // Within the allowed skew.
+    let reply = alice
+        .send_tampered(
+            Method::POST,
+            &server.grant_url(),
+            None,
+            Some(&body),
+            Tamper {
+                created: Some(unix_now() - 200),
+                ..Tamper::default()
+            },
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_body_other_than_the_signed_one_is_refused() {
+    let (server, _wallets, alice) = setup().await;
+    let signed = alice.grant_body(incoming_payment_access());
+    let mut swapped = signed.clone();
+    swapped["access_token"]["access"][0]["actions"] =
+        json!(["create", "read", "list", "complete", "read-all"]);
+    let reply = alice
+        .send_tampered(
+            Method::POST,
+            &server.grant_url(),
+            None,
+            Some(&signed),
+            Tamper {
+                send_body: Some(serde_json::to_vec(&swapped).unwrap()),
+                ..Tamper::default()
+            },
+        )
+        .await;
+    reply.assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn a_key_of_another_wallet_address_is_refused() {
+    let (server, wallets, alice) = setup().await;
+    // Mallory publishes her own key, then claims to be Alice.
+    let mallory = TestClient::register(&wallets, "mallory");
+    let body = alice.grant_body(incoming_payment_access());
+    mallory
+        .request_grant(&server.grant_url(), &body)
+        .await
+        .assert_error(401, "invalid_client");
+    // Even using the key id Alice's key has.
+    let impostor = TestClient::new(
+        alice.wallet_address.clone(),
+        ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]),
+        alice.signer.key_id().to_owned(),
+    );
+    impostor
+        .request_grant(&server.grant_url(), &body)
+        .await
+        .assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn unreachable_or_plain_http_wallet_addresses_are_refused() {
+    let (server, wallets, _alice) = setup().await;
+    let nobody = TestClient::new(
+        wallets.address("nobody"),
+        ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]),
+        "k".into(),
+    );
+    let reply = nobody
+        .request_grant(
+            &server.grant_url(),
+            &nobody.grant_body(incoming_payment_access()),
+        )
+        .await;
+    reply.assert_error(400, "invalid_client");
+
+    let strict = TestServer::start_with(|c| c.allow_http = false).await;
+    let alice = TestClient::register(&wallets, "alice2");
+    let reply = alice
+        .request_grant(
+            &strict.grant_url(),
+            &alice.grant_body(incoming_payment_access()),
+        )
+        .await;
+    reply.assert_error(400, "invalid_client");
+}
+
+#[tokio::test]
+async fn keys_are_cached_and_refetched_once_for_a_new_key_id() {
+    let (server, wallets, alice) = setup().await;
+    let body = alice.grant_body(incoming_payment_access());
+    for _ in 0..3 {
+        assert_eq!(
+            alice.request_grant(&server.grant_url(), &body).await.status,
+            200
+        );
+    }
+    assert_eq!(wallets.jwks_fetches(), 1, "one fetch, then the cache");
+
+    // Alice adds a second key; the first request with it triggers one refetch.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = TestClient::new(
+        alice.wallet_address.clone(),
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+        "alice-key-2".into(),
+    );
+    wallets.set_keys("alice", vec![alice.signer.jwk(), second.signer.jwk()]);
+    assert_eq!(
+        second
+            .request_grant(&server.grant_url(), &body)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(wallets.jwks_fetches(), 2);
+
+    // Unknown key ids do not make Tessera hammer the wallet address.
+    let ghost = TestClient::new(
+        alice.wallet_address.clone(),
+        ed25519_dalek::SigningKey::from_bytes(&[8u8; 32]),
+        "ghost".into(),
+    );
+    for _ in 0..5 {
+        ghost
+            .request_grant(&server.grant_url(), &body)
+            .await
+            .assert_error(401, "invalid_client");
+    }
+    assert!(
+        wallets.jwks_fetches() <= 3,
+        "fetches: {}",
+        wallets.jwks_fetches()
+    );
+}

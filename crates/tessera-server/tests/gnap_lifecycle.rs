@@ -1,0 +1,336 @@
+//! The GNAP token lifecycle against a real server on loopback: grant, rotate, revoke, cancel,
+//! introspect, including every refusal the issue lists.
+
+use serde_json::{Value, json};
+use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_access};
+
+struct Issued {
+    value: String,
+    manage: String,
+    continue_token: String,
+    continue_uri: String,
+    grant: Value,
+}
+
+async fn issue(server: &TestServer, client: &TestClient) -> Issued {
+    let reply = client
+        .request_grant(
+            &server.grant_url(),
+            &client.grant_body(incoming_payment_access()),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let b = &reply.body;
+    Issued {
+        value: b["access_token"]["value"].as_str().unwrap().to_owned(),
+        manage: b["access_token"]["manage"].as_str().unwrap().to_owned(),
+        continue_token: b["continue"]["access_token"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        continue_uri: b["continue"]["uri"].as_str().unwrap().to_owned(),
+        grant: b.clone(),
+    }
+}
+
+async fn setup() -> (TestServer, WalletServer, TestClient) {
+    let server = TestServer::start().await;
+    let wallets = WalletServer::start().await;
+    let alice = TestClient::register(&wallets, "alice");
+    (server, wallets, alice)
+}
+
+#[tokio::test]
+async fn grant_has_the_spec_shape_and_introspects_active() {
+    let (server, _wallets, alice) = setup().await;
+    let issued = issue(&server, &alice).await;
+    let at = &issued.grant["access_token"];
+    let keys: Vec<&str> = at.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys.len(),
+        4,
+        "access_token has exactly value, manage, expires_in, access: {at}"
+    );
+    assert_eq!(at["expires_in"], 600);
+    assert_eq!(at["access"], incoming_payment_access());
+    assert!(
+        issued
+            .manage
+            .starts_with(&format!("{}/token/", server.public_url))
+    );
+    assert!(
+        issued
+            .continue_uri
+            .starts_with(&format!("{}/continue/", server.public_url))
+    );
+    // At least 128 bits of randomness, URL-safe.
+    assert!(issued.value.len() >= 22);
+    assert!(
+        issued
+            .value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    assert_ne!(issued.value, issued.continue_token);
+
+    let info = server.introspect(&issued.value).await;
+    assert_eq!(info["active"], true);
+    assert_eq!(info["client"], alice.wallet_address.as_str());
+    assert_eq!(info["access"], incoming_payment_access());
+    assert!(info["grant"].as_str().is_some_and(|g| !g.is_empty()));
+
+    assert_eq!(
+        server.introspect("not-a-token").await,
+        json!({"active": false})
+    );
+}
+
+#[tokio::test]
+async fn rotation_replaces_value_and_manage_url_and_kills_the_old_token() {
+    let (server, _wallets, alice) = setup().await;
+    let old = issue(&server, &alice).await;
+    let reply = alice.rotate(&old.manage, &old.value).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let new = &reply.body["access_token"];
+    let new_value = new["value"].as_str().unwrap();
+    let new_manage = new["manage"].as_str().unwrap();
+    assert_ne!(new_value, old.value);
+    assert_ne!(new_manage, old.manage);
+    assert_eq!(new["access"], incoming_payment_access());
+    assert_eq!(new["expires_in"], 600);
+    assert_eq!(reply.body.as_object().unwrap().len(), 1);
+
+    assert!(!server.is_active(&old.value).await);
+    assert!(server.is_active(new_value).await);
+    assert_eq!(
+        server.introspect(new_value).await["grant"],
+        server.introspect(new_value).await["grant"]
+    );
+
+    // The old token cannot be rotated again, neither at its own URL nor at the new one.
+    alice
+        .rotate(&old.manage, &old.value)
+        .await
+        .assert_error(400, "invalid_rotation");
+    alice
+        .rotate(new_manage, &old.value)
+        .await
+        .assert_error(401, "invalid_client");
+
+    // The new one rotates in turn.
+    let again = alice.rotate(new_manage, new_value).await;
+    assert_eq!(again.status, 200);
+    assert!(!server.is_active(new_value).await);
+}
+
+#[tokio::test]
+async fn an_expired_token_can_be_rotated() {
+    let server = TestServer::start_with(|c| c.access_token_ttl_secs = 1).await;
+    let wallets = WalletServer::start().await;
+    let alice = TestClient::register(&wallets, "alice");
+    let issued = issue(&server, &alice).await;
+    assert_eq!(issued.grant["access_token"]["expires_in"], 1);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(
+        !server.is_active(&issued.value).await,
+        "expired token must be inactive"
+    );
+
+    let reply = alice.rotate(&issued.manage, &issued.value).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let fresh = reply.body["access_token"]["value"].as_str().unwrap();
+    assert!(server.is_active(fresh).await);
+}
+
+#[tokio::test]
+async fn revocation_is_immediate_and_idempotent() {
+    let (server, _wallets, alice) = setup().await;
+    let issued = issue(&server, &alice).await;
+    let reply = alice.revoke(&issued.manage, &issued.value).await;
+    assert_eq!((reply.status, &reply.body), (204, &Value::Null));
+    assert!(!server.is_active(&issued.value).await);
+    assert_eq!(
+        alice.revoke(&issued.manage, &issued.value).await.status,
+        204
+    );
+    alice
+        .rotate(&issued.manage, &issued.value)
+        .await
+        .assert_error(400, "invalid_rotation");
+}
+
+#[tokio::test]
+async fn revoking_one_token_leaves_the_grants_other_tokens_alone() {
+    let (server, _wallets, alice) = setup().await;
+    let a = issue(&server, &alice).await;
+    let b = issue(&server, &alice).await;
+    assert_eq!(alice.revoke(&a.manage, &a.value).await.status, 204);
+    assert!(server.is_active(&b.value).await);
+}
+
+#[tokio::test]
+async fn cancelling_the_grant_revokes_every_token_of_it() {
+    let (server, _wallets, alice) = setup().await;
+    let issued = issue(&server, &alice).await;
+    let rotated = alice.rotate(&issued.manage, &issued.value).await;
+    let value = rotated.body["access_token"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manage = rotated.body["access_token"]["manage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = issue(&server, &alice).await;
+
+    let reply = alice
+        .cancel(&issued.continue_uri, &issued.continue_token)
+        .await;
+    assert_eq!((reply.status, &reply.body), (204, &Value::Null));
+    assert!(!server.is_active(&value).await);
+    assert!(
+        server.is_active(&other.value).await,
+        "another grant's token is untouched"
+    );
+
+    alice
+        .cancel(&issued.continue_uri, &issued.continue_token)
+        .await
+        .assert_error(401, "invalid_continuation");
+    alice
+        .rotate(&manage, &value)
+        .await
+        .assert_error(400, "invalid_rotation");
+    // Continuing a cancelled grant fails as well.
+    alice
+        .send(
+            http::Method::POST,
+            &issued.continue_uri,
+            Some(&issued.continue_token),
+            None,
+        )
+        .await
+        .assert_error(401, "invalid_continuation");
+}
+
+#[tokio::test]
+async fn continuation_needs_the_continuation_token() {
+    let (server, _wallets, alice) = setup().await;
+    let issued = issue(&server, &alice).await;
+    alice
+        .cancel(&issued.continue_uri, &issued.value)
+        .await
+        .assert_error(401, "invalid_continuation");
+    alice
+        .cancel(
+            &format!("{}/continue/nope", server.public_url),
+            &issued.continue_token,
+        )
+        .await
+        .assert_error(401, "invalid_continuation");
+    // The grant survived the failed attempts.
+    assert!(server.is_active(&issued.value).await);
+}
+
+#[tokio::test]
+async fn management_url_and_token_must_match() {
+    let (server, wallets, alice) = setup().await;
+    let bob = TestClient::register(&wallets, "bob");
+    let a = issue(&server, &alice).await;
+    let b = issue(&server, &bob).await;
+
+    // Bob's token at Alice's management URL, signed by Bob or by Alice.
+    bob.rotate(&a.manage, &b.value)
+        .await
+        .assert_error(401, "invalid_client");
+    alice
+        .rotate(&a.manage, &b.value)
+        .await
+        .assert_error(401, "invalid_client");
+    // Alice's token and URL, but Bob signs.
+    bob.rotate(&a.manage, &a.value)
+        .await
+        .assert_error(401, "invalid_client");
+    bob.revoke(&a.manage, &a.value)
+        .await
+        .assert_error(401, "invalid_client");
+    // Alice's own token at Bob's URL.
+    alice
+        .rotate(&b.manage, &a.value)
+        .await
+        .assert_error(401, "invalid_client");
+    // No token at all.
+    alice
+        .send(http::Method::POST, &a.manage, None, None)
+        .await
+        .assert_error(401, "invalid_client");
+    // Nothing changed.
+    assert!(server.is_active(&a.value).await);
+    assert!(server.is_active(&b.value).await);
+
+    // An unknown management URL.
+    let unknown = format!(
+        "{}/token/00000000-0000-4000-8000-000000000000",
+        server.public_url
+    );
+    alice
+        .rotate(&unknown, &a.value)
+        .await
+        .assert_error(404, "invalid_rotation");
+    alice
+        .revoke(&unknown, &a.value)
+        .await
+        .assert_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn outgoing_payment_grants_are_refused_cleanly_without_interact() {
+    let (server, _wallets, alice) = setup().await;
+    let access = json!([{
+        "type": "outgoing-payment",
+        "actions": ["create", "read"],
+        "identifier": alice.wallet_address,
+        "limits": {"debitAmount": {"value": "500", "assetCode": "USD", "assetScale": 2}}
+    }]);
+    let reply = alice
+        .request_grant(&server.grant_url(), &alice.grant_body(access))
+        .await;
+    assert!((400..500).contains(&reply.status), "{reply:?}");
+    assert!(reply.error_code().is_some());
+}
+
+#[tokio::test]
+async fn malformed_grant_requests_get_invalid_request() {
+    let (server, _wallets, alice) = setup().await;
+    for body in [
+        json!({}),
+        json!({"client": alice.wallet_address}),
+        json!({"access_token": {"access": []}, "client": alice.wallet_address}),
+        json!({"access_token": {"access": [{"type": "teleport", "actions": ["read"]}]}, "client": alice.wallet_address}),
+        json!({"access_token": {"access": [{"type": "quote", "actions": ["fly"]}]}, "client": alice.wallet_address}),
+        json!({"access_token": {"access": [{"type": "quote", "actions": ["read"]}]}, "client": {}}),
+        json!([1, 2, 3]),
+    ] {
+        let reply = alice.request_grant(&server.grant_url(), &body).await;
+        reply.assert_error(400, "invalid_request");
+        assert!(reply.body["error"]["description"].as_str().is_some());
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_gnap_format() {
+    let (server, _wallets, alice) = setup().await;
+    let reply = alice
+        .send(
+            http::Method::GET,
+            &format!("{}/nope", server.public_url),
+            None,
+            None,
+        )
+        .await;
+    reply.assert_error(404, "invalid_request");
+    let reply = alice
+        .send(http::Method::PUT, &server.grant_url(), None, None)
+        .await;
+    reply.assert_error(405, "invalid_request");
+}

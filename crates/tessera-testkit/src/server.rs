@@ -1,0 +1,64 @@
+//! A real `tessera` server on ephemeral loopback ports, backed by a fresh SQLite file.
+
+use tempfile::TempDir;
+use tessera_server::{RunningServer, ServerConfig};
+
+pub struct TestServer {
+    server: Option<RunningServer>,
+    /// Base URL of the public listener, no trailing slash (the grant endpoint is `{base}/`).
+    pub public_url: String,
+    /// Base URL of the internal listener.
+    pub internal_url: String,
+    pub database_url: String,
+    _dir: TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with the test defaults, changed by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        let mut config = ServerConfig::for_tests(database_url.clone());
+        configure(&mut config);
+        let database_url = config.database_url.clone();
+        let server = tessera_server::start(config).await.unwrap();
+        TestServer {
+            public_url: server.public_url.clone(),
+            internal_url: format!("http://{}", server.internal_addr),
+            database_url,
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// The grant request endpoint.
+    pub fn grant_url(&self) -> String {
+        format!("{}/", self.public_url)
+    }
+
+    /// Introspects `token` as a resource server would; returns the JSON answer.
+    pub async fn introspect(&self, token: &str) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}/introspect", self.internal_url))
+            .json(&serde_json::json!({ "access_token": token }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn is_active(&self, token: &str) -> bool {
+        self.introspect(token).await["active"] == serde_json::Value::Bool(true)
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+    }
+}
