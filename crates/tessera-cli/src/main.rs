@@ -1,6 +1,7 @@
 //! The `tessera` command. This is the binary's edge: flags and environment are read here, errors
 //! become `anyhow` reports, and everything else lives in the library crates.
 
+mod keys;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -20,11 +21,15 @@ struct Cli {
 enum Command {
     /// Run the authorization server.
     Serve(serve::ServeArgs),
+    /// Client key pairs (Ed25519) for Open Payments request signing.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Keys(command) => keys::run(command),
     }
 }

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::{
-    DecodePrivateKey as _, EncodePrivateKey as _, spki::der::pem::LineEnding,
+    DecodePrivateKey as _, EncodePrivateKey as _, KeypairBytes, spki::der::pem::LineEnding,
 };
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use tessera_proto::jwk::Jwk;
@@ -55,9 +55,14 @@ pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, KeyError> {
     SigningKey::from_pkcs8_pem(pem.trim()).map_err(|_| KeyError::InvalidPem)
 }
 
-/// Writes `key` as PKCS#8 PEM, the format the official SDKs read.
+/// Writes `key` as PKCS#8 v1 PEM, the format the official SDKs read.
+///
+/// v1 (seed only) rather than the v2 form `SigningKey::to_pkcs8_pem` writes (seed plus public
+/// key): Node's `crypto.createPrivateKey`, which the JS SDK uses to load keys, refuses v2.
 pub fn signing_key_to_pem(key: &SigningKey) -> Result<String, KeyError> {
-    key.to_pkcs8_pem(LineEnding::LF)
+    let seed_only = KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    seed_only
+        .to_pkcs8_pem(LineEnding::LF)
         .map(|pem| pem.to_string())
         .map_err(|_| KeyError::Encode)
 }
@@ -80,6 +85,9 @@ mod tests {
     fn pem_round_trip() {
         let pem = signing_key_to_pem(&key()).unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        // PKCS#8 v1: exactly the 48-byte DER that Node and OpenSSL read (one 64-char base64 line).
+        assert_eq!(pem.lines().nth(1).map(str::len), Some(64));
+        assert_eq!(pem.lines().count(), 3);
         assert_eq!(
             signing_key_from_pem(&pem).unwrap().to_bytes(),
             key().to_bytes()

@@ -3,6 +3,9 @@
 //! verify with the published key and fail with any other key, and our signer in the JS style must
 //! produce exactly the same headers (Ed25519 is deterministic).
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use ed25519_dalek::SigningKey;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;

@@ -9,9 +9,18 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Listener, route pattern (never the raw path, so the label set stays small), status.
+type SeriesKey = (&'static str, String, u16);
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    seconds: f64,
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, String, u16), (u64, f64)>>,
+    requests: Mutex<BTreeMap<SeriesKey, Series>>,
 }
 
 impl Metrics {
@@ -19,9 +28,9 @@ impl Metrics {
         if let Ok(mut map) = self.requests.lock() {
             let entry = map
                 .entry((listener, route.to_owned(), status))
-                .or_insert((0, 0.0));
-            entry.0 += 1;
-            entry.1 += latency.as_secs_f64();
+                .or_default();
+            entry.count += 1;
+            entry.seconds += latency.as_secs_f64();
         }
     }
 
@@ -33,7 +42,7 @@ impl Metrics {
         let Ok(map) = self.requests.lock() else {
             return out;
         };
-        for ((listener, route, status), (count, _)) in map.iter() {
+        for ((listener, route, status), Series { count, .. }) in map.iter() {
             let _ = writeln!(
                 out,
                 "tessera_http_requests_total{{listener=\"{listener}\",route=\"{route}\",status=\"{status}\"}} {count}"
@@ -43,7 +52,7 @@ impl Metrics {
             "# HELP tessera_http_request_duration_seconds_sum Total time spent serving requests.\n\
              # TYPE tessera_http_request_duration_seconds_sum counter\n",
         );
-        for ((listener, route, status), (_, seconds)) in map.iter() {
+        for ((listener, route, status), Series { seconds, .. }) in map.iter() {
             let _ = writeln!(
                 out,
                 "tessera_http_request_duration_seconds_sum{{listener=\"{listener}\",route=\"{route}\",status=\"{status}\"}} {seconds}"

@@ -1,5 +1,8 @@
 //! Every request must be signed, freshly, by a key of the client the grant belongs to.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use http::Method;
 use serde_json::json;
 use tessera_httpsig::SignatureStyle;

@@ -1,5 +1,8 @@
 //! Rotation is one atomic transaction: of N simultaneous rotations of one token, exactly one wins.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_access};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,6 +1,9 @@
 //! The GNAP token lifecycle against a real server on loopback: grant, rotate, revoke, cancel,
 //! introspect, including every refusal the issue lists.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use serde_json::{Value, json};
 use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_access};
 
