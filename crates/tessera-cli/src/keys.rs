@@ -62,8 +62,13 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             }
-            fs::write(path, format!("{jwks}\n")).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("wrote {} and {}", args.private_key.display(), path.display());
+            fs::write(path, format!("{jwks}\n"))
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "wrote {} and {}",
+                args.private_key.display(),
+                path.display()
+            );
         }
         None => println!("{jwks}"),
     }
@@ -71,7 +76,9 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 }
 
 fn jwks_json(key: SigningKey, key_id: &str) -> anyhow::Result<String> {
-    let set = JwkSet { keys: vec![RequestSigner::new(key, key_id).jwk()] };
+    let set = JwkSet {
+        keys: vec![RequestSigner::new(key, key_id).jwk()],
+    };
     Ok(serde_json::to_string_pretty(&set)?)
 }
 

@@ -49,7 +49,11 @@ fn client(wallets: &WalletServer, dir: &Path, name: &str) -> Client {
     let pem_path = dir.join(format!("{name}.pem"));
     std::fs::write(&pem_path, signing_key_to_pem(&key).unwrap()).unwrap();
     wallets.set_keys(name, vec![RequestSigner::new(key, key_id.clone()).jwk()]);
-    Client { wallet_address: wallets.address(name), key_id, pem_path }
+    Client {
+        wallet_address: wallets.address(name),
+        key_id,
+        pem_path,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,7 +93,10 @@ async fn official_js_client_runs_the_token_lifecycle() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let report = format!("stdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}", server.log_text());
+    let report = format!(
+        "stdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
+        server.log_text()
+    );
     eprintln!("{stdout}");
     assert!(output.status.success(), "interop script failed\n{report}");
     assert!(stdout.contains(" passed, 0 failed"), "{report}");

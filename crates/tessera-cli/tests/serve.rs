@@ -12,26 +12,53 @@ use tessera_testkit::{TestClient, WalletServer, incoming_payment_access};
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_logs_requests_without_secrets_and_stops_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = common::ServeProcess::start(tmp.path(), &["--allow-http", "--access-token-ttl", "120"]);
+    let server =
+        common::ServeProcess::start(tmp.path(), &["--allow-http", "--access-token-ttl", "120"]);
     let wallets = WalletServer::start().await;
     let alice = TestClient::register(&wallets, "alice");
 
     let reply = alice
-        .request_grant(&format!("{}/", server.public_url), &alice.grant_body(incoming_payment_access()))
+        .request_grant(
+            &format!("{}/", server.public_url),
+            &alice.grant_body(incoming_payment_access()),
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["access_token"]["expires_in"], 120);
-    let value = reply.body["access_token"]["value"].as_str().unwrap().to_owned();
-    let manage = reply.body["access_token"]["manage"].as_str().unwrap().to_owned();
-    let continue_token = reply.body["continue"]["access_token"]["value"].as_str().unwrap().to_owned();
+    let value = reply.body["access_token"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manage = reply.body["access_token"]["manage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let continue_token = reply.body["continue"]["access_token"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let rotated = alice.rotate(&manage, &value).await;
-    let new_value = rotated.body["access_token"]["value"].as_str().unwrap().to_owned();
+    let new_value = rotated.body["access_token"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    for url in [format!("{}/healthz", server.public_url), format!("{}/healthz", server.internal_url)] {
+    for url in [
+        format!("{}/healthz", server.public_url),
+        format!("{}/healthz", server.internal_url),
+    ] {
         assert_eq!(reqwest::get(&url).await.unwrap().status(), 200, "{url}");
     }
-    let metrics = reqwest::get(format!("{}/metrics", server.internal_url)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"route="/token/{id}",status="200"} 1"#), "{metrics}");
+    let metrics = reqwest::get(format!("{}/metrics", server.internal_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"route="/token/{id}",status="200"} 1"#),
+        "{metrics}"
+    );
     // Introspection is not on the public listener.
     let public_introspect = reqwest::Client::new()
         .post(format!("{}/introspect", server.public_url))
@@ -43,7 +70,10 @@ async fn serve_logs_requests_without_secrets_and_stops_on_sigterm() {
 
     let log = server.log_text();
     for secret in [&value, &new_value, &continue_token] {
-        assert!(!log.contains(secret.as_str()), "a token value reached the log");
+        assert!(
+            !log.contains(secret.as_str()),
+            "a token value reached the log"
+        );
     }
     let request_lines: Vec<Value> = log
         .lines()

@@ -60,7 +60,10 @@ pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, KeyError> {
 /// v1 (seed only) rather than the v2 form `SigningKey::to_pkcs8_pem` writes (seed plus public
 /// key): Node's `crypto.createPrivateKey`, which the JS SDK uses to load keys, refuses v2.
 pub fn signing_key_to_pem(key: &SigningKey) -> Result<String, KeyError> {
-    let seed_only = KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let seed_only = KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
     seed_only
         .to_pkcs8_pem(LineEnding::LF)
         .map(|pem| pem.to_string())

@@ -26,9 +26,7 @@ pub struct Metrics {
 impl Metrics {
     pub fn record(&self, listener: &'static str, route: &str, status: u16, latency: Duration) {
         if let Ok(mut map) = self.requests.lock() {
-            let entry = map
-                .entry((listener, route.to_owned(), status))
-                .or_default();
+            let entry = map.entry((listener, route.to_owned(), status)).or_default();
             entry.count += 1;
             entry.seconds += latency.as_secs_f64();
         }

@@ -21,7 +21,14 @@ impl ServeProcess {
     pub fn start(dir: &Path, extra_args: &[&str]) -> ServeProcess {
         let db = format!("sqlite://{}", dir.join("tessera.db").display());
         let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--internal-listen", "127.0.0.1:0", "--log-json"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--internal-listen",
+                "127.0.0.1:0",
+                "--log-json",
+            ])
             .args(["--database-url", &db])
             .args(extra_args)
             .env_remove("TESSERA_PUBLIC_URL")
@@ -56,9 +63,17 @@ impl ServeProcess {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("tessera serve exited early: {status}");
             }
-            assert!(Instant::now() < deadline, "tessera serve did not start within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "tessera serve did not start within 30 s"
+            );
         };
-        ServeProcess { child, public_url, internal_url, log }
+        ServeProcess {
+            child,
+            public_url,
+            internal_url,
+            log,
+        }
     }
 
     pub fn log_text(&self) -> String {
@@ -69,7 +84,9 @@ impl ServeProcess {
     pub fn stop(mut self) -> std::process::ExitStatus {
         #[cfg(unix)]
         {
-            let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
         }
         #[cfg(not(unix))]
         {
