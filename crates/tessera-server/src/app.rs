@@ -179,7 +179,7 @@ fn serve(
 
 /// The GNAP endpoints clients call.
 pub fn public_router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", post(grant::request))
         .route(
             "/continue/{id}",
@@ -187,39 +187,30 @@ pub fn public_router(state: AppState) -> Router {
         )
         .route("/token/{id}", post(token::rotate).delete(token::revoke))
         .route("/discovery", get(health::discovery))
-        .route("/healthz", get(health::healthz))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            Listener {
-                name: "public",
-                metrics: state.metrics.clone(),
-            },
-            log_request,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .route("/healthz", get(health::healthz));
+    with_common_layers(routes, "public", state)
 }
 
 /// Endpoints for the operator's own services: never expose this listener publicly.
 pub fn internal_router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/introspect", post(introspection::introspect))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
+        .route("/metrics", get(health::metrics));
+    with_common_layers(routes, "internal", state)
+}
+
+/// What every listener has: JSON errors for unknown routes and methods, the request log, a
+/// request timeout and a body limit.
+fn with_common_layers(routes: Router<AppState>, name: &'static str, state: AppState) -> Router {
+    let listener = Listener {
+        name,
+        metrics: state.metrics.clone(),
+    };
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            Listener {
-                name: "internal",
-                metrics: state.metrics.clone(),
-            },
-            log_request,
-        ))
+        .layer(middleware::from_fn_with_state(listener, log_request))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,

@@ -7,15 +7,9 @@ use http::Method;
 use serde_json::json;
 use tessera_httpsig::SignatureStyle;
 use tessera_testkit::{
-    Tamper, TestClient, TestServer, WalletServer, incoming_payment_access, unix_now,
+    Tamper, TestClient, TestServer, WalletServer, incoming_payment_access,
+    server_wallets_and_alice, unix_now,
 };
-
-async fn setup() -> (TestServer, WalletServer, TestClient) {
-    let server = TestServer::start().await;
-    let wallets = WalletServer::start().await;
-    let alice = TestClient::register(&wallets, "alice");
-    (server, wallets, alice)
-}
 
 #[tokio::test]
 async fn every_official_sdk_signature_style_is_accepted() {
@@ -55,7 +49,7 @@ async fn every_official_sdk_signature_style_is_accepted() {
 
 #[tokio::test]
 async fn unsigned_stale_and_future_requests_are_refused() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let body = alice.grant_body(incoming_payment_access());
     for tamper in [
         Tamper {
@@ -100,7 +94,7 @@ async fn unsigned_stale_and_future_requests_are_refused() {
 
 #[tokio::test]
 async fn a_body_other_than_the_signed_one_is_refused() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let signed = alice.grant_body(incoming_payment_access());
     let mut swapped = signed.clone();
     swapped["access_token"]["access"][0]["actions"] =
@@ -122,7 +116,7 @@ async fn a_body_other_than_the_signed_one_is_refused() {
 
 #[tokio::test]
 async fn a_key_of_another_wallet_address_is_refused() {
-    let (server, wallets, alice) = setup().await;
+    let (server, wallets, alice) = server_wallets_and_alice().await;
     // Mallory publishes her own key, then claims to be Alice.
     let mallory = TestClient::register(&wallets, "mallory");
     let body = alice.grant_body(incoming_payment_access());
@@ -144,7 +138,7 @@ async fn a_key_of_another_wallet_address_is_refused() {
 
 #[tokio::test]
 async fn unreachable_or_plain_http_wallet_addresses_are_refused() {
-    let (server, wallets, _alice) = setup().await;
+    let (server, wallets, _alice) = server_wallets_and_alice().await;
     let nobody = TestClient::new(
         wallets.address("nobody"),
         ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]),
@@ -171,7 +165,7 @@ async fn unreachable_or_plain_http_wallet_addresses_are_refused() {
 
 #[tokio::test]
 async fn keys_are_cached_and_refetched_once_for_a_new_key_id() {
-    let (server, wallets, alice) = setup().await;
+    let (server, wallets, alice) = server_wallets_and_alice().await;
     let body = alice.grant_body(incoming_payment_access());
     for _ in 0..3 {
         assert_eq!(

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
-use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_access};
+use tessera_testkit::{
+    TestClient, TestServer, WalletServer, incoming_payment_access, server_wallets_and_alice,
+};
 
 struct Issued {
     value: String,
@@ -36,16 +38,9 @@ async fn issue(server: &TestServer, client: &TestClient) -> Issued {
     }
 }
 
-async fn setup() -> (TestServer, WalletServer, TestClient) {
-    let server = TestServer::start().await;
-    let wallets = WalletServer::start().await;
-    let alice = TestClient::register(&wallets, "alice");
-    (server, wallets, alice)
-}
-
 #[tokio::test]
 async fn grant_has_the_spec_shape_and_introspects_active() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let issued = issue(&server, &alice).await;
     let at = &issued.grant["access_token"];
     let keys: Vec<&str> = at.as_object().unwrap().keys().map(String::as_str).collect();
@@ -90,7 +85,7 @@ async fn grant_has_the_spec_shape_and_introspects_active() {
 
 #[tokio::test]
 async fn rotation_replaces_value_and_manage_url_and_kills_the_old_token() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let old = issue(&server, &alice).await;
     let reply = alice.rotate(&old.manage, &old.value).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -147,7 +142,7 @@ async fn an_expired_token_can_be_rotated() {
 
 #[tokio::test]
 async fn revocation_is_immediate_and_idempotent() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let issued = issue(&server, &alice).await;
     let reply = alice.revoke(&issued.manage, &issued.value).await;
     assert_eq!((reply.status, &reply.body), (204, &Value::Null));
@@ -164,7 +159,7 @@ async fn revocation_is_immediate_and_idempotent() {
 
 #[tokio::test]
 async fn revoking_one_token_leaves_the_grants_other_tokens_alone() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let a = issue(&server, &alice).await;
     let b = issue(&server, &alice).await;
     assert_eq!(alice.revoke(&a.manage, &a.value).await.status, 204);
@@ -173,7 +168,7 @@ async fn revoking_one_token_leaves_the_grants_other_tokens_alone() {
 
 #[tokio::test]
 async fn cancelling_the_grant_revokes_every_token_of_it() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let issued = issue(&server, &alice).await;
     let rotated = alice.rotate(&issued.manage, &issued.value).await;
     let value = rotated.body["access_token"]["value"]
@@ -218,7 +213,7 @@ async fn cancelling_the_grant_revokes_every_token_of_it() {
 
 #[tokio::test]
 async fn continuation_needs_the_continuation_token() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let issued = issue(&server, &alice).await;
     alice
         .cancel(&issued.continue_uri, &issued.value)
@@ -237,7 +232,7 @@ async fn continuation_needs_the_continuation_token() {
 
 #[tokio::test]
 async fn management_url_and_token_must_match() {
-    let (server, wallets, alice) = setup().await;
+    let (server, wallets, alice) = server_wallets_and_alice().await;
     let bob = TestClient::register(&wallets, "bob");
     let a = issue(&server, &alice).await;
     let b = issue(&server, &bob).await;
@@ -288,7 +283,7 @@ async fn management_url_and_token_must_match() {
 
 #[tokio::test]
 async fn outgoing_payment_grants_are_refused_cleanly_without_interact() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let access = json!([{
         "type": "outgoing-payment",
         "actions": ["create", "read"],
@@ -304,7 +299,7 @@ async fn outgoing_payment_grants_are_refused_cleanly_without_interact() {
 
 #[tokio::test]
 async fn malformed_grant_requests_get_invalid_request() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     for body in [
         json!({}),
         json!({"client": alice.wallet_address}),
@@ -322,7 +317,7 @@ async fn malformed_grant_requests_get_invalid_request() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_gnap_format() {
-    let (server, _wallets, alice) = setup().await;
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
     let reply = alice
         .send(
             http::Method::GET,

@@ -22,3 +22,11 @@ pub fn incoming_payment_access() -> serde_json::Value {
 pub fn unix_now() -> i64 {
     tessera_server::now().0
 }
+
+/// A server, a wallet-address server, and Alice, a client registered there.
+pub async fn server_wallets_and_alice() -> (TestServer, WalletServer, TestClient) {
+    let server = TestServer::start().await;
+    let wallets = WalletServer::start().await;
+    let alice = TestClient::register(&wallets, "alice");
+    (server, wallets, alice)
+}
