@@ -7,6 +7,7 @@
 
 mod client;
 mod server;
+pub mod store_conformance;
 mod wallet;
 
 pub use client::{Reply, Tamper, TestClient};
