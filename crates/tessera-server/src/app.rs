@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::jwks::HttpClientKeys;
 use crate::metrics::Metrics;
-use crate::routes::{grant, health, introspection, token};
+use crate::routes::{admin, dev_consent, grant, health, interaction, introspection, token};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -35,6 +35,18 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub signature_policy: VerifyPolicy,
     pub metrics: Arc<Metrics>,
+    pub consent: Arc<ConsentSettings>,
+}
+
+/// How the consent step is wired: where the browser goes, and who may call the IdP API.
+pub struct ConsentSettings {
+    /// The consent page (an IdP's, or the built-in one); `None` when interaction is off.
+    pub consent_url: Option<String>,
+    pub dev_consent: bool,
+    pub admin_token: Option<String>,
+    pub interaction_ttl_secs: i64,
+    /// Mark the interaction cookie `Secure` (when the public URL is https).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,8 +137,16 @@ pub async fn start_with_store(
         GnapConfig {
             public_url: public_url.clone(),
             access_token_ttl_secs: config.access_token_ttl_secs,
+            interaction_enabled: config.idp_consent_url.is_some() || config.dev_consent,
+            interaction_ttl_secs: config.interaction_ttl_secs,
+            continue_wait_secs: config.continue_wait_secs,
         },
     );
+    let consent_url = match (&config.idp_consent_url, config.dev_consent) {
+        (Some(url), _) => Some(url.clone()),
+        (None, true) => Some(format!("{public_url}/dev-consent")),
+        (None, false) => None,
+    };
     let state = AppState {
         gnap: Arc::new(gnap),
         public_url: public_url.clone().into(),
@@ -134,6 +154,13 @@ pub async fn start_with_store(
             max_skew_secs: config.signature_max_skew_secs,
         },
         metrics: Arc::new(Metrics::default()),
+        consent: Arc::new(ConsentSettings {
+            consent_url,
+            dev_consent: config.dev_consent,
+            admin_token: config.admin_token.clone(),
+            interaction_ttl_secs: config.interaction_ttl_secs,
+            secure_cookies: public_url.starts_with("https://"),
+        }),
     };
 
     let (stop, stopped) = watch::channel(false);
@@ -186,8 +213,18 @@ pub fn public_router(state: AppState) -> Router {
             post(grant::continue_grant).delete(grant::cancel),
         )
         .route("/token/{id}", post(token::rotate).delete(token::revoke))
+        .route("/interact/{id}/{nonce}", get(interaction::start))
+        .route("/interact/{id}/{nonce}/finish", get(interaction::finish))
         .route("/discovery", get(health::discovery))
         .route("/healthz", get(health::healthz));
+    let routes = if state.consent.dev_consent {
+        routes.route("/dev-consent", get(dev_consent::page)).route(
+            "/dev-consent/{id}/{nonce}/{choice}",
+            post(dev_consent::decide),
+        )
+    } else {
+        routes
+    };
     with_common_layers(routes, "public", state)
 }
 
@@ -196,7 +233,9 @@ pub fn internal_router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/introspect", post(introspection::introspect))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics));
+        .route("/metrics", get(health::metrics))
+        .route("/grants/{id}/{nonce}", get(admin::interaction_details))
+        .route("/grants/{id}/{nonce}/{choice}", post(admin::decide));
     with_common_layers(routes, "internal", state)
 }
 
