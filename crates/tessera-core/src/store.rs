@@ -102,5 +102,5 @@ pub trait TokenStore: Send + Sync {
 }
 
 /// Everything Tessera stores.
-pub trait Store: GrantStore + TokenStore {}
-impl<T: GrantStore + TokenStore> Store for T {}
+pub trait Store: GrantStore + TokenStore + crate::oauth::OAuthStore {}
+impl<T: GrantStore + TokenStore + crate::oauth::OAuthStore> Store for T {}

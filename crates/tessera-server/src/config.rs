@@ -36,6 +36,13 @@ pub struct ServerConfig {
     pub interaction_ttl_secs: i64,
     /// The `wait` between polls of a pending grant, in seconds.
     pub continue_wait_secs: i64,
+    /// OAuth: absolute lifetime of a refresh-token chain, in seconds.
+    pub refresh_token_ttl_secs: i64,
+    /// OAuth: a refresh token unused this long expires, in seconds.
+    pub refresh_token_idle_secs: i64,
+    /// OAuth: within this many seconds of a refresh, the consumed refresh token replays the
+    /// same successor instead of revoking the family. 0 = off.
+    pub refresh_grace_secs: i64,
 }
 
 impl ServerConfig {
@@ -71,6 +78,9 @@ impl Default for ServerConfig {
             admin_token: None,
             interaction_ttl_secs: 600,
             continue_wait_secs: 5,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            refresh_token_idle_secs: 14 * 24 * 3600,
+            refresh_grace_secs: 0,
         }
     }
 }

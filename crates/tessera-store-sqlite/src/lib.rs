@@ -5,6 +5,7 @@
 //! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
 //! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
 
+mod oauth;
 mod rows;
 
 use std::str::FromStr;

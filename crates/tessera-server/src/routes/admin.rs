@@ -2,7 +2,9 @@
 //! it. Every call needs `Authorization: Bearer $TESSERA_ADMIN_TOKEN`; without a configured token
 //! the API refuses everything.
 
+use crate::routes::interaction::oauth_interaction_error;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +22,27 @@ pub async fn interaction_details(
     headers: HeaderMap,
 ) -> Result<Json<Value>, AdminError> {
     authorize(&app, &headers)?;
-    let d = app.gnap.interaction_details(&id, &nonce).await?;
+    let d = match app.gnap.interaction_details(&id, &nonce).await {
+        Err(GnapError::UnknownInteraction) => {
+            let o = app
+                .oauth
+                .oauth_interaction(&id, &nonce)
+                .await
+                .map_err(oauth_interaction_error)?
+                .ok_or(GnapError::UnknownInteraction)?;
+            return Ok(Json(json!({
+                "interactId": o.interaction_id,
+                "protocol": "oauth",
+                "state": o.state,
+                "scope": o.scope.to_string(),
+                "client": { "id": o.client_id, "name": o.client_name },
+                "expiresAt": o.expires_at.0,
+            })));
+        }
+        other => other?,
+    };
     Ok(Json(json!({
+        "protocol": "gnap",
         "interactId": d.interaction_id,
         "grantId": d.grant_id,
         "state": d.state,
@@ -35,13 +56,46 @@ pub async fn decide(
     State(app): State<AppState>,
     Path((id, nonce, choice)): Path<(String, String, String)>,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Result<StatusCode, AdminError> {
     authorize(&app, &headers)?;
     let decision = parse_choice(&choice)?;
-    app.gnap
+    match app
+        .gnap
         .decide_interaction(&id, &nonce, decision, crate::now())
-        .await?;
+        .await
+    {
+        Err(GnapError::UnknownInteraction) => {
+            // An OAuth request: accepting names the resource owner, `{"subject": "..."}`.
+            let subject = match decision {
+                Decision::Reject => None,
+                Decision::Accept => Some(subject_of(&body)?),
+            };
+            app.oauth
+                .decide_oauth_interaction(&id, &nonce, subject.as_deref(), crate::now())
+                .await
+                .map_err(oauth_interaction_error)?
+                .ok_or(GnapError::UnknownInteraction)?;
+        }
+        other => other?,
+    }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// The `subject` of an accept body, required for OAuth requests.
+fn subject_of(body: &[u8]) -> Result<String, GnapError> {
+    #[derive(serde::Deserialize)]
+    struct Accept {
+        subject: String,
+    }
+    serde_json::from_slice::<Accept>(body)
+        .map(|a| a.subject)
+        .map_err(|_| {
+            GnapError::InvalidRequest(
+                "accepting an OAuth request needs a JSON body {\"subject\": \"<resource owner>\"}"
+                    .into(),
+            )
+        })
 }
 
 pub(crate) fn parse_choice(choice: &str) -> Result<Decision, GnapError> {
@@ -84,7 +138,7 @@ impl IntoResponse for AdminError {
 }
 
 /// Checks the bearer token in constant time.
-fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AdminError> {
+pub(crate) fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AdminError> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -10,11 +10,16 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tessera_core::GnapError;
+use tessera_core::grant::Decision;
 
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::admin::parse_choice;
-use crate::routes::interaction::interaction_cookie;
+use crate::routes::interaction::{interaction_cookie, oauth_interaction_error};
+use crate::routes::oauth::html_escape as escape;
+
+/// The resource owner the development page consents as, for OAuth requests.
+pub const DEV_SUBJECT: &str = "dev-user";
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -27,18 +32,39 @@ pub async fn page(
     State(app): State<AppState>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, ApiError> {
-    let d = app
+    let (who, access) = match app
         .gnap
         .interaction_details(&query.interact_id, &query.nonce)
-        .await?;
-    let who = match &d.client_name {
-        Some(name) => format!("{} ({})", escape(name), escape(&d.client_wallet_address)),
-        None => escape(&d.client_wallet_address),
+        .await
+    {
+        Ok(d) => (
+            match &d.client_name {
+                Some(name) => format!("{} ({})", escape(name), escape(&d.client_wallet_address)),
+                None => escape(&d.client_wallet_address),
+            },
+            serde_json::to_string_pretty(&d.access).unwrap_or_default(),
+        ),
+        Err(GnapError::UnknownInteraction) => {
+            let o = app
+                .oauth
+                .oauth_interaction(&query.interact_id, &query.nonce)
+                .await
+                .map_err(|e| ApiError(oauth_interaction_error(e)))?
+                .ok_or(ApiError(GnapError::UnknownInteraction))?;
+            (
+                format!(
+                    "{} (OAuth client {})",
+                    escape(&o.client_name),
+                    escape(&o.client_id)
+                ),
+                format!("scope: {}", o.scope),
+            )
+        }
+        Err(e) => return Err(ApiError(e)),
     };
-    let access = serde_json::to_string_pretty(&d.access).unwrap_or_default();
     let action = format!(
         "/dev-consent/{}/{}",
-        escape(&d.interaction_id),
+        escape(&query.interact_id),
         escape(&query.nonce)
     );
     Ok(Html(format!(
@@ -68,24 +94,22 @@ pub async fn decide(
             "invalid session: decide in the browser that started the interaction".into(),
         )));
     }
-    app.gnap
-        .decide_interaction(&id, &nonce, parse_choice(&choice)?, crate::now())
-        .await?;
-    Ok(Redirect::to(&format!("/interact/{id}/{nonce}/finish")).into_response())
-}
-
-/// HTML text escaping for the few values the page shows.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+    let decision = parse_choice(&choice)?;
+    match app
+        .gnap
+        .decide_interaction(&id, &nonce, decision, crate::now())
+        .await
+    {
+        Err(GnapError::UnknownInteraction) => {
+            // An OAuth request: the development page consents as a fixed test user.
+            let subject = (decision == Decision::Accept).then_some(DEV_SUBJECT);
+            app.oauth
+                .decide_oauth_interaction(&id, &nonce, subject, crate::now())
+                .await
+                .map_err(|e| ApiError(oauth_interaction_error(e)))?
+                .ok_or(ApiError(GnapError::UnknownInteraction))?;
         }
+        other => other?,
     }
-    out
+    Ok(Redirect::to(&format!("/interact/{id}/{nonce}/finish")).into_response())
 }

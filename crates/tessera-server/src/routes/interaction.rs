@@ -49,9 +49,19 @@ pub async fn start(
         )
         .append_pair("clientUri", &details.client_wallet_address);
     let mut response = Redirect::to(target.as_str()).into_response();
+    if let Some(cookie) = interaction_cookie_header(&app, &details.interaction_id) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// The `Set-Cookie` value that binds an interaction to this browser.
+pub(crate) fn interaction_cookie_header(
+    app: &AppState,
+    interaction_id: &str,
+) -> Option<HeaderValue> {
     let cookie = format!(
-        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        details.interaction_id,
+        "{COOKIE}={interaction_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         app.consent.interaction_ttl_secs,
         if app.consent.secure_cookies {
             "; Secure"
@@ -59,10 +69,7 @@ pub async fn start(
             ""
         }
     );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    HeaderValue::from_str(&cookie).ok()
 }
 
 pub async fn finish(
@@ -75,11 +82,22 @@ pub async fn finish(
             "invalid session: finish the interaction in the browser that started it".into(),
         )));
     }
-    match app
-        .gnap
-        .finish_interaction(&id, &nonce, crate::now())
-        .await?
-    {
+    let outcome = match app.gnap.finish_interaction(&id, &nonce, crate::now()).await {
+        // Not a GNAP interaction: perhaps an OAuth authorization request.
+        Err(GnapError::UnknownInteraction) => {
+            return match app
+                .oauth
+                .finish_oauth_interaction(&id, &nonce, crate::now())
+                .await
+            {
+                Ok(Some(url)) => Ok(Redirect::to(&url).into_response()),
+                Ok(None) => Err(ApiError(GnapError::UnknownInteraction)),
+                Err(e) => Err(ApiError(oauth_interaction_error(e))),
+            };
+        }
+        other => other?,
+    };
+    match outcome {
         FinishOutcome::Redirect(url) => Ok(Redirect::to(&url).into_response()),
         FinishOutcome::Done { approved } => {
             let message = if approved {
@@ -109,4 +127,14 @@ pub(crate) fn interaction_cookie(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
         .map(|(_, value)| value.to_owned())
+}
+
+/// An OAuth error met during the shared consent step, in the consent API's (GNAP) format.
+pub(crate) fn oauth_interaction_error(e: tessera_core::oauth::OAuthError) -> GnapError {
+    use tessera_core::oauth::OAuthError;
+    match e {
+        OAuthError::Unavailable => GnapError::Unavailable,
+        OAuthError::Internal(detail) => GnapError::Internal(detail),
+        other => GnapError::InvalidInteraction(other.to_string()),
+    }
 }
