@@ -66,7 +66,12 @@ pub async fn decide(
         .await
     {
         Err(GnapError::UnknownInteraction) => {
-            // An OAuth request: accepting names the resource owner, `{"subject": "..."}`.
+            // An OAuth request? Accepting one names the resource owner, `{"subject": "..."}`.
+            app.oauth
+                .oauth_interaction(&id, &nonce)
+                .await
+                .map_err(oauth_interaction_error)?
+                .ok_or(GnapError::UnknownInteraction)?;
             let subject = match decision {
                 Decision::Reject => None,
                 Decision::Accept => Some(subject_of(&body)?),
