@@ -61,6 +61,16 @@ pub struct ServeArgs {
     /// The `wait` clients must respect between polls of a pending grant, seconds.
     #[arg(long, env = "TESSERA_CONTINUE_WAIT", default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=3_600))]
     continue_wait: i64,
+    /// OAuth: absolute lifetime of a refresh-token chain, seconds.
+    #[arg(long, env = "TESSERA_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(i64).range(60..))]
+    refresh_token_ttl: i64,
+    /// OAuth: a refresh token unused this long expires, seconds.
+    #[arg(long, env = "TESSERA_REFRESH_TOKEN_IDLE", default_value_t = 14 * 24 * 3600, value_parser = clap::value_parser!(i64).range(60..))]
+    refresh_token_idle: i64,
+    /// OAuth: seconds during which a just-consumed refresh token returns the same successor
+    /// (a retry after a lost response) instead of revoking its family; 0 = off.
+    #[arg(long, env = "TESSERA_REFRESH_GRACE", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=300))]
+    refresh_grace: i64,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TESSERA_LOG_JSON")]
     log_json: bool,
@@ -82,6 +92,9 @@ impl ServeArgs {
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             interaction_ttl_secs: self.interaction_ttl,
             continue_wait_secs: self.continue_wait,
+            refresh_token_ttl_secs: self.refresh_token_ttl,
+            refresh_token_idle_secs: self.refresh_token_idle,
+            refresh_grace_secs: self.refresh_grace,
             ..ServerConfig::default()
         }
     }

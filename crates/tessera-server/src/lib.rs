@@ -13,7 +13,7 @@ mod extract;
 mod jwks;
 mod metrics;
 mod oauth_http;
-mod routes;
+pub(crate) mod routes;
 mod storage;
 mod sweeper;
 
@@ -21,4 +21,5 @@ pub use app::{RunningServer, ServerError, start, start_with_store};
 pub use clock::now;
 pub use config::ServerConfig;
 pub use jwks::HttpClientKeys;
+pub use routes::admin_clients::client_json;
 pub use storage::open_store;

@@ -7,6 +7,7 @@
 
 mod client;
 pub mod interactive;
+pub mod oauth;
 mod server;
 pub mod store_conformance;
 mod wallet;

@@ -22,6 +22,44 @@ pub struct NewClient {
     pub may_introspect: bool,
 }
 
+impl NewClient {
+    /// Builds a registration from its textual fields (admin API, CLI).
+    pub fn from_fields(
+        name: String,
+        kind: &str,
+        redirect_uris: Vec<String>,
+        grant_types: &[String],
+        scope: &str,
+        may_introspect: bool,
+    ) -> Result<NewClient, OAuthError> {
+        let kind = ClientKind::parse(kind).ok_or_else(|| {
+            OAuthError::InvalidRequest("kind must be confidential or public".into())
+        })?;
+        let grant_types = grant_types
+            .iter()
+            .map(|g| {
+                GrantType::parse(g)
+                    .ok_or_else(|| OAuthError::InvalidRequest(format!("unknown grant type `{g}`")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if grant_types.is_empty() {
+            return Err(OAuthError::InvalidRequest(
+                "at least one grant type is needed".into(),
+            ));
+        }
+        let scope = Scope::parse(scope)
+            .ok_or_else(|| OAuthError::InvalidRequest("malformed scope".into()))?;
+        Ok(NewClient {
+            name,
+            kind,
+            redirect_uris,
+            grant_types,
+            scope,
+            may_introspect,
+        })
+    }
+}
+
 /// A client as registered, with its secret: the only time the secret is visible.
 #[derive(Debug, Clone)]
 pub struct RegisteredClient {

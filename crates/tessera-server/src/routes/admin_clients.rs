@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tessera_core::oauth::{ClientKind, GrantType, NewClient, OAuthClient, OAuthError, Scope};
+use tessera_core::oauth::{NewClient, OAuthClient, OAuthError};
 
 use crate::app::AppState;
 use crate::oauth_http::{OAuthApiError, no_store};
@@ -58,6 +58,7 @@ impl IntoResponse for RegistryError {
     }
 }
 
+/// A client as the registry shows it (never with its secret hash).
 pub fn client_json(c: &OAuthClient) -> Value {
     json!({
         "client_id": c.id,
@@ -71,48 +72,13 @@ pub fn client_json(c: &OAuthClient) -> Value {
     })
 }
 
-/// Parses the registry's request fields into a [`NewClient`].
-pub fn new_client(
-    name: String,
-    kind: &str,
-    redirect_uris: Vec<String>,
-    grant_types: &[String],
-    scope: &str,
-    may_introspect: bool,
-) -> Result<NewClient, OAuthError> {
-    let kind = ClientKind::parse(kind)
-        .ok_or_else(|| OAuthError::InvalidRequest("kind must be confidential or public".into()))?;
-    let grant_types = grant_types
-        .iter()
-        .map(|g| {
-            GrantType::parse(g)
-                .ok_or_else(|| OAuthError::InvalidRequest(format!("unknown grant type `{g}`")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if grant_types.is_empty() {
-        return Err(OAuthError::InvalidRequest(
-            "at least one grant type is needed".into(),
-        ));
-    }
-    let scope =
-        Scope::parse(scope).ok_or_else(|| OAuthError::InvalidRequest("malformed scope".into()))?;
-    Ok(NewClient {
-        name,
-        kind,
-        redirect_uris,
-        grant_types,
-        scope,
-        may_introspect,
-    })
-}
-
 pub async fn create(
     State(app): State<AppState>,
     headers: HeaderMap,
     Json(body): Json<CreateClient>,
 ) -> Result<Response, RegistryError> {
     authorize(&app, &headers)?;
-    let new = new_client(
+    let new = NewClient::from_fields(
         body.name,
         &body.kind,
         body.redirect_uris,
