@@ -7,6 +7,7 @@
 //! each backend must run it as one transaction.
 
 pub mod access;
+pub mod audit;
 pub mod error;
 pub mod gnap;
 pub mod grant;

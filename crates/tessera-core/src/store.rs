@@ -1,5 +1,6 @@
 //! The storage trait. Anything that must be atomic is ONE method here, so every backend has to
-//! run it as one transaction; there is no "begin/commit" in the domain.
+//! run it as one transaction; there is no "begin/commit" in the domain. Every method that issues,
+//! rotates or revokes also writes its audit event (`crate::audit`) in that transaction.
 
 use async_trait::async_trait;
 
@@ -102,5 +103,11 @@ pub trait TokenStore: Send + Sync {
 }
 
 /// Everything Tessera stores.
-pub trait Store: GrantStore + TokenStore + crate::oauth::OAuthStore {}
-impl<T: GrantStore + TokenStore + crate::oauth::OAuthStore> Store for T {}
+pub trait Store:
+    GrantStore + TokenStore + crate::oauth::OAuthStore + crate::audit::AuditStore
+{
+}
+impl<T> Store for T where
+    T: GrantStore + TokenStore + crate::oauth::OAuthStore + crate::audit::AuditStore
+{
+}

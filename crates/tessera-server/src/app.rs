@@ -11,6 +11,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tessera_core::GnapError;
+use tessera_core::audit::AuditStore;
 use tessera_core::gnap::{Gnap, GnapConfig};
 use tessera_core::oauth::{OAuth, OAuthConfig};
 use tessera_core::secret::RandomMinter;
@@ -27,7 +28,8 @@ use crate::extract::MAX_BODY_BYTES;
 use crate::jwks::HttpClientKeys;
 use crate::metrics::Metrics;
 use crate::routes::{
-    admin, admin_clients, dev_consent, grant, health, interaction, introspection, oauth, token,
+    admin, admin_clients, audit, dev_consent, grant, health, interaction, introspection, oauth,
+    token,
 };
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,6 +38,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub gnap: Arc<Gnap>,
     pub oauth: Arc<OAuth>,
+    pub audit: Arc<dyn AuditStore>,
     pub public_url: Arc<str>,
     pub signature_policy: VerifyPolicy,
     pub metrics: Arc<Metrics>,
@@ -169,6 +172,7 @@ pub async fn start_with_store(
     let state = AppState {
         gnap: Arc::new(gnap),
         oauth: Arc::new(oauth),
+        audit: store.clone(),
         public_url: public_url.clone().into(),
         signature_policy: VerifyPolicy {
             max_skew_secs: config.signature_max_skew_secs,
@@ -273,7 +277,8 @@ pub fn internal_router(state: AppState) -> Router {
             axum::routing::delete(admin_clients::delete),
         )
         .route("/clients/{id}/secret", post(admin_clients::rotate_secret))
-        .route("/oauth2/revoke-all", post(admin_clients::revoke_all));
+        .route("/oauth2/revoke-all", post(admin_clients::revoke_all))
+        .route("/audit", get(audit::events));
     with_common_layers(routes, "internal", state)
 }
 

@@ -16,6 +16,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use tessera_core::UnixTime;
+use tessera_core::audit::{AuditEvent, AuditStore};
 use tessera_core::grant::{Decision, Grant};
 use tessera_core::secret::TokenHash;
 use tessera_core::store::{GrantStore, StoreError, TokenStore};
@@ -129,6 +130,26 @@ async fn insert_token(
     Ok(())
 }
 
+/// Writes a GNAP audit event about `grant_id` inside `tx`.
+async fn audit_grant(
+    tx: &mut sqlx::SqliteConnection,
+    kind: &str,
+    grant_id: &str,
+    now: UnixTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, kind, protocol, client, reference) \
+         SELECT ?, ?, 'gnap', COALESCE(client_wallet_address, 'jwk client'), id FROM grants WHERE id = ?",
+    )
+    .bind(now.0)
+    .bind(kind)
+    .bind(grant_id)
+    .execute(tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl GrantStore for SqliteStore {
     async fn create_grant(
@@ -168,6 +189,12 @@ impl GrantStore for SqliteStore {
         if let Some(token) = token {
             insert_token(&mut tx, token).await?;
         }
+        let kind = if token.is_some() {
+            "grant_issued"
+        } else {
+            "grant_requested"
+        };
+        audit_grant(&mut tx, kind, &grant.id, grant.created_at).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -190,6 +217,7 @@ impl GrantStore for SqliteStore {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let (state, finalization) = state_words(decision.resulting_state());
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
         let changed = sqlx::query(
             "UPDATE grants SET state = ?, finalization = ?, updated_at = ? \
              WHERE id = ? AND state = 'pending'",
@@ -198,15 +226,19 @@ impl GrantStore for SqliteStore {
         .bind(finalization)
         .bind(now.0)
         .bind(grant_id)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?
         .rows_affected();
-        if changed == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotLive)
+        if changed != 1 {
+            return Err(StoreError::NotLive);
         }
+        let kind = match decision {
+            Decision::Accept => "grant_approved",
+            Decision::Reject => "grant_rejected",
+        };
+        audit_grant(&mut tx, kind, grant_id, now).await?;
+        tx.commit().await.map_err(store_error)
     }
 
     async fn issue_approved_grant(
@@ -231,6 +263,7 @@ impl GrantStore for SqliteStore {
             return Err(StoreError::NotLive); // dropping `tx` rolls back
         }
         insert_token(&mut tx, token).await?;
+        audit_grant(&mut tx, "grant_issued", grant_id, now).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -279,6 +312,9 @@ impl GrantStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
+        if revoked == 1 {
+            audit_grant(&mut tx, "grant_revoked", grant_id, now).await?;
+        }
         tx.commit().await.map_err(store_error)?;
         Ok(revoked == 1)
     }
@@ -319,19 +355,25 @@ impl TokenStore for SqliteStore {
             return Err(StoreError::NotLive); // dropping `tx` rolls back
         }
         insert_token(&mut tx, new).await?;
+        audit_grant(&mut tx, "token_rotated", &new.grant_id, now).await?;
         tx.commit().await.map_err(store_error)
     }
 
     async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE access_tokens SET status = 'revoked', revoked_at = ? WHERE manage_id = ? AND status = 'active'",
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let grant_id: Option<String> = sqlx::query_scalar(
+            "UPDATE access_tokens SET status = 'revoked', revoked_at = ? \
+             WHERE manage_id = ? AND status = 'active' RETURNING grant_id",
         )
         .bind(now.0)
         .bind(manage_id)
-        .execute(&self.writer)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if let Some(grant_id) = grant_id {
+            audit_grant(&mut tx, "token_revoked", &grant_id, now).await?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     async fn sweep_expired_tokens(
@@ -350,5 +392,42 @@ impl TokenStore for SqliteStore {
         .map_err(store_error)?
         .rows_affected();
         Ok(deleted)
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows: Vec<(
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT id, at, kind, protocol, client, subject, reference FROM audit_events \
+                 WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, kind, protocol, client, subject, reference)| AuditEvent {
+                    id,
+                    at: UnixTime(at),
+                    kind,
+                    protocol,
+                    client,
+                    subject,
+                    reference,
+                },
+            )
+            .collect())
     }
 }

@@ -221,6 +221,26 @@ async fn insert_tokens(tx: &mut SqliteConnection, tokens: &NewTokens) -> Result<
     Ok(())
 }
 
+/// Writes an OAuth audit event about `family_id` inside `tx`.
+async fn audit_family(
+    tx: &mut SqliteConnection,
+    kind: &str,
+    family_id: &str,
+    now: UnixTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, kind, protocol, client, subject, reference) \
+         SELECT ?, ?, 'oauth', client_id, subject, id FROM oauth_families WHERE id = ?",
+    )
+    .bind(now.0)
+    .bind(kind)
+    .bind(family_id)
+    .execute(tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
 /// Revokes a family and all its tokens, inside `tx`; returns whether it was live.
 async fn revoke_family_in(
     tx: &mut SqliteConnection,
@@ -252,16 +272,7 @@ async fn revoke_family_in(
     .await
     .map_err(store_error)?;
     if revoked == 1 {
-        sqlx::query(
-            "INSERT INTO audit_events (at, kind, protocol, client, subject, reference) \
-             SELECT ?, ?, 'oauth', client_id, subject, id FROM oauth_families WHERE id = ?",
-        )
-        .bind(now.0)
-        .bind(reason)
-        .bind(family_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        audit_family(tx, reason, family_id, now).await?;
     }
     Ok(revoked == 1)
 }
@@ -382,6 +393,7 @@ impl OAuthStore for SqliteStore {
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         insert_family(&mut tx, family).await?;
         insert_tokens(&mut tx, tokens).await?;
+        audit_family(&mut tx, "tokens_issued", &family.id, family.created_at).await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -425,6 +437,13 @@ impl OAuthStore for SqliteStore {
         .await
         .map_err(store_error)?;
         insert_tokens(&mut tx, &rotation.new).await?;
+        audit_family(
+            &mut tx,
+            "refresh_token_rotated",
+            &rotation.new.family_id,
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -511,15 +530,20 @@ impl OAuthStore for SqliteStore {
         hash_value: &TokenHash,
         now: UnixTime,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL",
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let family: Option<String> = sqlx::query_scalar(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL \
+             RETURNING family_id",
         )
         .bind(now.0)
         .bind(hash_value.as_bytes())
-        .execute(&self.writer)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if let Some(family) = family {
+            audit_family(&mut tx, "access_token_revoked", &family, now).await?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     async fn revoke_families_of_client(
@@ -661,6 +685,7 @@ impl OAuthStore for SqliteStore {
         }
         insert_family(&mut tx, family).await?;
         insert_tokens(&mut tx, tokens).await?;
+        audit_family(&mut tx, "tokens_issued", &family.id, family.created_at).await?;
         tx.commit().await.map_err(store_error)
     }
 }

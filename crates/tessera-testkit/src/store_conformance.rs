@@ -491,6 +491,63 @@ pub async fn sweeping_deletes_only_long_expired_tokens_in_batches(store: Arc<dyn
     );
 }
 
+pub async fn every_change_is_audited_in_order(store: Arc<dyn Store>) {
+    let g = grant();
+    let first = token(&g, "audited-1", 600);
+    store.create_grant(&g, Some(&first)).await.unwrap();
+    let second = token(&g, "audited-2", 600);
+    store
+        .rotate_access_token(&first.manage_id, &second, T0.plus_secs(1))
+        .await
+        .unwrap();
+    // Refused changes leave no trace.
+    let _ = store
+        .rotate_access_token(&first.manage_id, &token(&g, "x", 600), T0)
+        .await;
+    store
+        .revoke_access_token(&second.manage_id, T0.plus_secs(2))
+        .await
+        .unwrap();
+    store
+        .revoke_access_token(&second.manage_id, T0.plus_secs(3))
+        .await
+        .unwrap();
+    store.revoke_grant(&g.id, T0.plus_secs(4)).await.unwrap();
+
+    let events: Vec<_> = store
+        .audit_events(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.reference.as_deref() == Some(g.id.as_str()))
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "grant_issued",
+            "token_rotated",
+            "token_revoked",
+            "grant_revoked"
+        ]
+    );
+    assert!(events.iter().all(|e| e.protocol == "gnap"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.client.as_deref() == Some("https://wallet.example/alice"))
+    );
+    assert_eq!(
+        events.iter().map(|e| e.at.0 - T0.0).collect::<Vec<_>>(),
+        [0, 1, 2, 4]
+    );
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    // Paging.
+    let after_first = store.audit_events(events[0].id, 1).await.unwrap();
+    assert_eq!(after_first.len(), 1);
+    assert!(after_first[0].id > events[0].id);
+}
+
 /// One `#[tokio::test]` per behaviour of the storage contract. `$open` is an async expression
 /// that yields a fresh `Arc<dyn Store>`.
 #[macro_export]
@@ -511,6 +568,7 @@ macro_rules! store_conformance_tests {
             a_decision_is_taken_once,
             an_approved_grant_issues_once,
             the_wait_clock_moves_once,
+            every_change_is_audited_in_order,
         );
     };
     (@tests $open:expr; $($name:ident),* $(,)?) => {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_clients;
+pub mod audit;
 pub mod dev_consent;
 pub mod grant;
 pub mod health;
