@@ -8,11 +8,14 @@
 
 mod client_auth;
 mod continuation;
+mod finish_hash;
 mod grant_request;
 mod introspection;
 mod token_management;
 
 use std::sync::Arc;
+
+pub use finish_hash::finish_hash;
 
 use tessera_httpsig::SignedRequest;
 use tessera_proto::grant::{AccessToken, Continue, ContinueAccessToken};
