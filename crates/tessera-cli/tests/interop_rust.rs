@@ -97,13 +97,39 @@ fn status_of<T: std::fmt::Debug>(result: open_payments::client::Result<T>) -> u1
     }
 }
 
+/// A `tessera serve --allow-http` (database in `_dir`), a wallet address server, and an SDK
+/// client `name` whose key that server publishes. Keep `_wallets` and `_dir` bound to the end.
+struct Setup {
+    server: common::ServeProcess,
+    client: AuthenticatedClient,
+    grant_url: String,
+    _wallets: WalletServer,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(name: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::ServeProcess::start(dir.path(), &["--allow-http"]);
+    let wallets = WalletServer::start().await;
+    let client = sdk_client(&wallets, dir.path(), name);
+    Setup {
+        grant_url: format!("{}/", server.public_url),
+        server,
+        client,
+        _wallets: wallets,
+        _dir: dir,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn official_rust_client_runs_the_token_lifecycle() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = common::ServeProcess::start(tmp.path(), &["--allow-http"]);
-    let wallets = WalletServer::start().await;
-    let alice = sdk_client(&wallets, tmp.path(), "alice");
-    let grant_url = format!("{}/", server.public_url);
+    let Setup {
+        server,
+        client: alice,
+        grant_url,
+        _wallets,
+        _dir,
+    } = setup("alice").await;
 
     // Grant request: incoming-payment + quote, issued at once.
     let (token, continue_) = request_grant(&alice, &grant_url, None).await;
@@ -170,11 +196,13 @@ async fn official_rust_client_runs_the_token_lifecycle() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn official_rust_client_grant_with_null_finish_is_issued_and_cancel_revokes_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = common::ServeProcess::start(tmp.path(), &["--allow-http"]);
-    let wallets = WalletServer::start().await;
-    let bob = sdk_client(&wallets, tmp.path(), "bob");
-    let grant_url = format!("{}/", server.public_url);
+    let Setup {
+        server,
+        client: bob,
+        grant_url,
+        _wallets,
+        _dir,
+    } = setup("bob").await;
 
     // The SDK serializes an absent `finish` as `"finish": null`; incoming-payment and quote need
     // no interaction, so the grant is issued at once.
