@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod jwks;
 mod metrics;
+mod oauth_http;
 mod routes;
 mod storage;
 mod sweeper;

@@ -5,6 +5,7 @@
 //! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
 //! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
 
+mod oauth;
 mod rows;
 
 use std::str::FromStr;
@@ -15,12 +16,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use tessera_core::UnixTime;
-use tessera_core::grant::Grant;
+use tessera_core::grant::{Decision, Grant};
 use tessera_core::secret::TokenHash;
 use tessera_core::store::{GrantStore, StoreError, TokenStore};
 use tessera_core::token::{NewAccessToken, TokenWithGrant};
 
-use rows::{GrantRow, TokenWithGrantRow, store_error};
+use rows::{GRANT_COLUMNS, GrantRow, TokenWithGrantRow, state_words, store_error};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -28,10 +29,9 @@ pub struct SqliteStore {
     reader: SqlitePool,
 }
 
-const TOKEN_WITH_GRANT: &str = "SELECT t.manage_id, t.grant_id, t.value_hash, t.status, t.created_at AS token_created_at, \
-     t.expires_at, g.id, g.state, g.finalization, g.client_wallet_address, g.client_jwk, g.access, \
-     g.continue_id, g.continue_token_hash, g.created_at \
-     FROM access_tokens t JOIN grants g ON g.id = t.grant_id";
+/// A token with its grant; `GRANT_COLUMNS` follows.
+const TOKEN_COLUMNS: &str = "SELECT t.manage_id, t.grant_id, t.value_hash, t.status, \
+     t.created_at AS token_created_at, t.expires_at, ";
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite:path` or
@@ -79,6 +79,16 @@ impl SqliteStore {
         Ok(result == "ok")
     }
 
+    async fn grant_where(&self, condition: &str, bind: &str) -> Result<Option<Grant>, StoreError> {
+        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants g WHERE {condition}");
+        let row: Option<GrantRow> = sqlx::query_as(&sql)
+            .bind(bind)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?;
+        row.map(GrantRow::into_domain).transpose()
+    }
+
     async fn token_where<T>(
         &self,
         condition: &str,
@@ -87,7 +97,10 @@ impl SqliteStore {
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
-        let sql = format!("{TOKEN_WITH_GRANT} WHERE {condition}");
+        let sql = format!(
+            "{TOKEN_COLUMNS}{GRANT_COLUMNS} FROM access_tokens t JOIN grants g ON g.id = t.grant_id \
+             WHERE {condition}"
+        );
         let row: Option<TokenWithGrantRow> = sqlx::query_as(&sql)
             .bind(bind)
             .fetch_optional(&self.reader)
@@ -127,7 +140,9 @@ impl GrantStore for SqliteStore {
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         sqlx::query(
             "INSERT INTO grants (id, state, finalization, client_wallet_address, client_jwk, access, \
-             continue_id, continue_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             continue_id, continue_token_hash, created_at, updated_at, last_continued_at, \
+             interaction_id, interaction_nonce, interaction_ref, interaction_expires_at, finish_uri, \
+             finish_nonce, client_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&row.id)
         .bind(&row.state)
@@ -139,6 +154,14 @@ impl GrantStore for SqliteStore {
         .bind(&row.continue_token_hash)
         .bind(row.created_at)
         .bind(row.created_at)
+        .bind(row.last_continued_at)
+        .bind(&row.interaction_id)
+        .bind(&row.interaction_nonce)
+        .bind(&row.interaction_ref)
+        .bind(row.interaction_expires_at)
+        .bind(&row.finish_uri)
+        .bind(&row.finish_nonce)
+        .bind(&row.client_name)
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
@@ -149,15 +172,91 @@ impl GrantStore for SqliteStore {
     }
 
     async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
-        let row: Option<GrantRow> = sqlx::query_as(
-            "SELECT id, state, finalization, client_wallet_address, client_jwk, access, continue_id, \
-             continue_token_hash, created_at FROM grants WHERE continue_id = ?",
+        self.grant_where("g.continue_id = ?", continue_id).await
+    }
+
+    async fn grant_by_interaction_id(
+        &self,
+        interaction_id: &str,
+    ) -> Result<Option<Grant>, StoreError> {
+        self.grant_where("g.interaction_id = ?", interaction_id)
+            .await
+    }
+
+    async fn decide_grant(
+        &self,
+        grant_id: &str,
+        decision: Decision,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let (state, finalization) = state_words(decision.resulting_state());
+        let changed = sqlx::query(
+            "UPDATE grants SET state = ?, finalization = ?, updated_at = ? \
+             WHERE id = ? AND state = 'pending'",
         )
-        .bind(continue_id)
-        .fetch_optional(&self.reader)
+        .bind(state)
+        .bind(finalization)
+        .bind(now.0)
+        .bind(grant_id)
+        .execute(&self.writer)
         .await
-        .map_err(store_error)?;
-        row.map(GrantRow::into_domain).transpose()
+        .map_err(store_error)?
+        .rows_affected();
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotLive)
+        }
+    }
+
+    async fn issue_approved_grant(
+        &self,
+        grant_id: &str,
+        token: &NewAccessToken,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let changed = sqlx::query(
+            "UPDATE grants SET state = 'finalized', finalization = 'issued', updated_at = ?, \
+             last_continued_at = ? WHERE id = ? AND state = 'approved'",
+        )
+        .bind(now.0)
+        .bind(now.0)
+        .bind(grant_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::NotLive); // dropping `tx` rolls back
+        }
+        insert_token(&mut tx, token).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn record_continuation(
+        &self,
+        grant_id: &str,
+        previous: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let changed = sqlx::query(
+            "UPDATE grants SET last_continued_at = ?, updated_at = ? \
+             WHERE id = ? AND last_continued_at = ?",
+        )
+        .bind(now.0)
+        .bind(now.0)
+        .bind(grant_id)
+        .bind(previous.0)
+        .execute(&self.writer)
+        .await
+        .map_err(store_error)?
+        .rows_affected();
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotLive)
+        }
     }
 
     async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> Result<bool, StoreError> {

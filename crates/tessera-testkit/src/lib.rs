@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+pub mod interactive;
 mod server;
 pub mod store_conformance;
 mod wallet;

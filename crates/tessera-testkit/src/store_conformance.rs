@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use tessera_core::UnixTime;
-use tessera_core::grant::{ClientIdentity, Finalization, Grant, GrantState};
+use tessera_core::grant::{
+    ClientIdentity, Decision, Finalization, FinishRedirect, Grant, GrantState, Interaction,
+};
 use tessera_core::secret::TokenHash;
 use tessera_core::store::{Store, StoreError};
 use tessera_core::token::{NewAccessToken, TokenStatus};
@@ -27,7 +29,160 @@ pub fn grant() -> Grant {
         continue_id: unique("continue"),
         continue_token_hash: TokenHash::of(&unique("continue-token")),
         created_at: T0,
+        last_continued_at: T0,
+        interaction: None,
     }
+}
+
+/// A grant waiting for consent, with a finish redirect.
+pub fn pending_grant() -> Grant {
+    Grant {
+        state: GrantState::Pending,
+        interaction: Some(Interaction {
+            id: unique("interaction"),
+            nonce: unique("nonce"),
+            reference: unique("ref"),
+            finish: Some(FinishRedirect {
+                uri: "https://client.example/finish?x=1".into(),
+                client_nonce: unique("client-nonce"),
+            }),
+            client_name: Some("Alice's Shop".into()),
+            expires_at: T0.plus_secs(600),
+        }),
+        ..grant()
+    }
+}
+
+pub async fn an_interactive_grant_round_trips(store: Arc<dyn Store>) {
+    let g = pending_grant();
+    store.create_grant(&g, None).await.unwrap();
+    let id = &g.interaction.as_ref().unwrap().id;
+    assert_eq!(
+        store.grant_by_interaction_id(id).await.unwrap(),
+        Some(g.clone())
+    );
+    assert_eq!(
+        store.grant_by_continue_id(&g.continue_id).await.unwrap(),
+        Some(g.clone())
+    );
+    assert_eq!(store.grant_by_interaction_id("nope").await.unwrap(), None);
+
+    let mut without_finish = pending_grant();
+    if let Some(i) = without_finish.interaction.as_mut() {
+        i.finish = None;
+        i.client_name = None;
+    }
+    store.create_grant(&without_finish, None).await.unwrap();
+    assert_eq!(
+        store
+            .grant_by_continue_id(&without_finish.continue_id)
+            .await
+            .unwrap(),
+        Some(without_finish)
+    );
+}
+
+pub async fn a_decision_is_taken_once(store: Arc<dyn Store>) {
+    let g = pending_grant();
+    store.create_grant(&g, None).await.unwrap();
+    store
+        .decide_grant(&g.id, Decision::Accept, T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.decide_grant(&g.id, Decision::Reject, T0).await,
+        Err(StoreError::NotLive)
+    ));
+    let now = store
+        .grant_by_continue_id(&g.continue_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.state, GrantState::Approved);
+
+    let r = pending_grant();
+    store.create_grant(&r, None).await.unwrap();
+    store
+        .decide_grant(&r.id, Decision::Reject, T0)
+        .await
+        .unwrap();
+    let now = store
+        .grant_by_continue_id(&r.continue_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.state, GrantState::Finalized(Finalization::Rejected));
+    assert!(matches!(
+        store.decide_grant("nope", Decision::Accept, T0).await,
+        Err(StoreError::NotLive)
+    ));
+}
+
+pub async fn an_approved_grant_issues_once(store: Arc<dyn Store>) {
+    let g = pending_grant();
+    store.create_grant(&g, None).await.unwrap();
+    let first = token(&g, "issued-1", 600);
+    // Not approved yet.
+    assert!(matches!(
+        store.issue_approved_grant(&g.id, &first, T0).await,
+        Err(StoreError::NotLive)
+    ));
+    assert!(
+        store
+            .token_by_manage_id(&first.manage_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    store
+        .decide_grant(&g.id, Decision::Accept, T0)
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (store, id, t) = (
+            store.clone(),
+            g.id.clone(),
+            token(&g, &format!("issued-{i}"), 600),
+        );
+        tasks.spawn(async move { store.issue_approved_grant(&id, &t, T0.plus_secs(1)).await });
+    }
+    let mut wins = 0;
+    while let Some(result) = tasks.join_next().await {
+        match result.unwrap() {
+            Ok(()) => wins += 1,
+            Err(StoreError::NotLive) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    let now = store
+        .grant_by_continue_id(&g.continue_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.state, GrantState::Finalized(Finalization::Issued));
+    assert_eq!(now.last_continued_at, T0.plus_secs(1));
+}
+
+pub async fn the_wait_clock_moves_once(store: Arc<dyn Store>) {
+    let g = pending_grant();
+    store.create_grant(&g, None).await.unwrap();
+    store
+        .record_continuation(&g.id, T0, T0.plus_secs(5))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.record_continuation(&g.id, T0, T0.plus_secs(6)).await,
+        Err(StoreError::NotLive)
+    ));
+    let now = store
+        .grant_by_continue_id(&g.continue_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.last_continued_at, T0.plus_secs(5));
 }
 
 pub fn token(grant: &Grant, value: &str, ttl: i64) -> NewAccessToken {
@@ -352,6 +507,10 @@ macro_rules! store_conformance_tests {
             a_rotated_token_stays_rotated_when_revoked,
             revoking_a_grant_revokes_all_its_tokens,
             sweeping_deletes_only_long_expired_tokens_in_batches,
+            an_interactive_grant_round_trips,
+            a_decision_is_taken_once,
+            an_approved_grant_issues_once,
+            the_wait_clock_moves_once,
         );
     };
     (@tests $open:expr; $($name:ident),* $(,)?) => {

@@ -19,6 +19,11 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// `tessera serve --log-json` on ephemeral loopback ports, with a database in `dir`.
     pub fn start(dir: &Path, extra_args: &[&str]) -> ServeProcess {
+        Self::start_with_env(dir, extra_args, &[])
+    }
+
+    /// Like [`ServeProcess::start`], with extra environment variables.
+    pub fn start_with_env(dir: &Path, extra_args: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
         let db = format!("sqlite://{}", dir.join("tessera.db").display());
         let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args([
@@ -33,6 +38,7 @@ impl ServeProcess {
             .args(extra_args)
             .env_remove("TESSERA_PUBLIC_URL")
             .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
