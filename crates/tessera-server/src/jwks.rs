@@ -49,6 +49,9 @@ enum CacheLookup {
 impl HttpClientKeys {
     pub fn new(allow_http: bool, ttl: Duration) -> Result<HttpClientKeys, reqwest::Error> {
         let http = reqwest::Client::builder()
+            // Explicit, so that a build which also compiles reqwest's native-tls (the official
+            // Rust SDK, a dev-dependency, enables it) still fetches keys over rustls.
+            .use_rustls_tls()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(FETCH_TIMEOUT)
             .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")))
