@@ -56,6 +56,26 @@ impl TestServer {
         self.introspect(token).await["active"] == serde_json::Value::Bool(true)
     }
 
+    /// How many requests to `route` (as the router names it, e.g. `/token/{id}`) were answered
+    /// with `status`, from the server's Prometheus metrics.
+    pub async fn request_count(&self, route: &str, status: u16) -> u64 {
+        let metrics = reqwest::get(format!("{}/metrics", self.internal_url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let needle = format!("route=\"{route}\",status=\"{status}\"}} ");
+        metrics
+            .lines()
+            .filter(|l| l.starts_with("tessera_http_requests_total{"))
+            .filter_map(|l| {
+                l.split_once(&needle)
+                    .map(|(_, n)| n.parse::<u64>().unwrap())
+            })
+            .sum()
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.unwrap();
