@@ -8,6 +8,10 @@
 //! handed out has always at least the margin left, by the keeper's clock, counted from when the
 //! request that obtained it was sent (so never later than the server's own clock).
 //!
+//! `expires_in` counts whole seconds, and a server may count them from a truncated second
+//! (Tessera does: a token issued at 10.9 s with `expires_in: 2` dies at 12.0 s), so the keeper
+//! takes a token's lifetime to be one second less than `expires_in`.
+//!
 //! The margin is capped at half the token's lifetime, so a server issuing tokens shorter than
 //! the margin still gets one rotation per lifetime and not one per call.
 //!
@@ -16,7 +20,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tessera_proto::access::AccessItem;
@@ -33,7 +36,6 @@ pub struct TokenKeeper {
     client: AuthenticatedClient,
     margin: Duration,
     current: Arc<Mutex<KeptToken>>,
-    rotations: Arc<AtomicU64>,
 }
 
 /// An access token as the keeper handed it out. `Debug` does not show the value.
@@ -69,7 +71,6 @@ impl TokenKeeper {
             client,
             margin,
             current: Arc::new(Mutex::new(kept)),
-            rotations: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -103,9 +104,10 @@ impl TokenKeeper {
         self.rotate(current).await.map_err(|(error, _)| error)
     }
 
-    /// How many rotations this keeper has done.
-    pub fn rotations(&self) -> u64 {
-        self.rotations.load(Ordering::SeqCst)
+    /// How many rotations this keeper has done: the current token's generation. Waits for a
+    /// rotation under way to finish.
+    pub async fn rotations(&self) -> u64 {
+        self.current.lock().await.generation
     }
 
     /// Rotates the token behind `current` in a task of its own, holding the lock throughout.
@@ -116,7 +118,6 @@ impl TokenKeeper {
     ) -> Result<KeptToken, (ClientError, Option<KeptToken>)> {
         let client = self.client.clone();
         let margin = self.margin;
-        let rotations = self.rotations.clone();
         let task = tokio::spawn(async move {
             let sent_at = Instant::now();
             let rotated = client.token().rotate(&current.manage, &current.value).await;
@@ -125,7 +126,6 @@ impl TokenKeeper {
                     let generation = current.generation + 1;
                     *current =
                         KeptToken::received(response.access_token, sent_at, margin, generation);
-                    rotations.fetch_add(1, Ordering::SeqCst);
                     Ok(current.clone())
                 }
                 Err(error) => Err((error, Some(current.clone()))),
@@ -141,14 +141,15 @@ impl fmt::Debug for TokenKeeper {
         f.debug_struct("TokenKeeper")
             .field("client", &self.client)
             .field("margin", &self.margin)
-            .field("rotations", &self.rotations())
             .finish_non_exhaustive()
     }
 }
 
 impl KeptToken {
     fn received(token: AccessToken, sent_at: Instant, margin: Duration, generation: u64) -> Self {
-        let lifetime = token.expires_in.map(Duration::from_secs);
+        let lifetime = token
+            .expires_in
+            .map(|secs| Duration::from_secs(secs.saturating_sub(1)));
         KeptToken {
             value: token.value,
             manage: token.manage,
@@ -233,11 +234,12 @@ mod tests {
             expires_in,
             access: vec![],
         };
+        // Lifetime 9 s (a second less than `expires_in`), rotated 2 s before its end.
         let kept = KeptToken::received(token(Some(10)), now, Duration::from_secs(2), 3);
-        assert!(!kept.is_due(now + Duration::from_secs(7)));
-        assert!(kept.is_due(now + Duration::from_secs(8)));
-        assert!(kept.is_unexpired(now + Duration::from_millis(9999)));
-        assert!(!kept.is_unexpired(now + Duration::from_secs(10)));
+        assert!(!kept.is_due(now + Duration::from_millis(6999)));
+        assert!(kept.is_due(now + Duration::from_secs(7)));
+        assert!(kept.is_unexpired(now + Duration::from_millis(8999)));
+        assert!(!kept.is_unexpired(now + Duration::from_secs(9)));
         assert_eq!(kept.generation(), 3);
         assert!(!format!("{kept:?}").contains("secret-value"));
 

@@ -9,22 +9,9 @@ mod common;
 use serde_json::json;
 use tessera_client::{AuthenticatedClient, ClientConfig, ClientError, PrivateKey};
 use tessera_proto::GnapErrorCode;
-use tessera_proto::grant::{AccessToken, Continue, GrantResponse};
 use tessera_testkit::RecordingServer;
 
-use common::{incoming_payments, setup};
-
-/// Requests an incoming-payment grant; it must be approved at once.
-async fn grant(client: &AuthenticatedClient, grant_url: &str) -> (AccessToken, Continue) {
-    let request = client.grant_request(incoming_payments());
-    match client.grant().request(grant_url, &request).await.unwrap() {
-        GrantResponse::Approved {
-            access_token,
-            continue_,
-        } => (access_token, continue_),
-        pending => panic!("expected an approved grant, got {pending:?}"),
-    }
-}
+use common::{grant, incoming_payments, setup};
 
 #[track_caller]
 fn assert_gnap(

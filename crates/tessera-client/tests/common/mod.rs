@@ -7,6 +7,7 @@ use serde_json::json;
 use tempfile::TempDir;
 use tessera_client::{AuthenticatedClient, ClientConfig, PrivateKey};
 use tessera_proto::AccessItem;
+use tessera_proto::grant::{AccessToken, Continue, GrantResponse};
 use tessera_testkit::{ClientKeyFile, TestServer, WalletServer};
 
 pub struct Setup {
@@ -52,4 +53,16 @@ pub fn incoming_payments() -> Vec<AccessItem> {
 
 pub async fn setup() -> Setup {
     setup_with(|_| {}).await
+}
+
+/// Requests an incoming-payment grant; it must be approved at once.
+pub async fn grant(client: &AuthenticatedClient, grant_url: &str) -> (AccessToken, Continue) {
+    let request = client.grant_request(incoming_payments());
+    match client.grant().request(grant_url, &request).await.unwrap() {
+        GrantResponse::Approved {
+            access_token,
+            continue_,
+        } => (access_token, continue_),
+        pending => panic!("expected an approved grant, got {pending:?}"),
+    }
 }
