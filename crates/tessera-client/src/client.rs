@@ -112,19 +112,20 @@ pub(crate) struct Expected(pub(crate) Vec<u8>);
 impl AuthenticatedClient {
     /// Reads the key and checks the wallet address. Does no network I/O.
     pub fn new(config: ClientConfig) -> Result<AuthenticatedClient, ClientError> {
-        let pem = match &config.private_key {
+        let key_id = config.key_id;
+        let signer = match &config.private_key {
             PrivateKey::Path(path) => {
-                std::fs::read(path).map_err(|source| ClientError::ReadKey {
+                let pem = std::fs::read(path).map_err(|source| ClientError::ReadKey {
+                    path: path.clone(),
+                    source,
+                })?;
+                signer_from_pem(&pem, key_id).map_err(|source| ClientError::InvalidKeyFile {
                     path: path.clone(),
                     source,
                 })?
             }
-            PrivateKey::Pem(pem) => pem.clone(),
+            PrivateKey::Pem(pem) => signer_from_pem(pem, key_id)?,
         };
-        let pem = String::from_utf8(pem)
-            .map_err(|_| ClientError::Key(tessera_httpsig::KeyError::InvalidPem))?;
-        let key = signing_key_from_pem(&pem)?;
-        let signer = RequestSigner::new(key, config.key_id);
         Self::build(config.wallet_address_url, signer, config.request_timeout)
     }
 
@@ -290,6 +291,11 @@ impl AuthenticatedClient {
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
     }
+}
+
+fn signer_from_pem(pem: &[u8], key_id: String) -> Result<RequestSigner, tessera_httpsig::KeyError> {
+    let pem = std::str::from_utf8(pem).map_err(|_| tessera_httpsig::KeyError::InvalidPem)?;
+    Ok(RequestSigner::new(signing_key_from_pem(pem)?, key_id))
 }
 
 fn method_name(method: &Method) -> &'static str {

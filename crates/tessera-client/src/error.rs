@@ -19,6 +19,13 @@ pub enum ClientError {
         #[source]
         source: std::io::Error,
     },
+    /// The private key file is not a PKCS#8 PEM Ed25519 key.
+    #[error("the private key {} is not usable", path.display())]
+    InvalidKeyFile {
+        path: PathBuf,
+        #[source]
+        source: tessera_httpsig::KeyError,
+    },
     /// The private key is not a PKCS#8 PEM Ed25519 key.
     #[error(transparent)]
     Key(#[from] tessera_httpsig::KeyError),
@@ -42,7 +49,7 @@ pub enum ClientError {
     #[error("cannot build the HTTP client")]
     HttpClient(#[source] reqwest::Error),
     /// The request did not get an answer: connection refused, timeout, broken response.
-    #[error("{method} {url} failed")]
+    #[error("{method} {url}: transport error")]
     Transport {
         method: &'static str,
         url: String,

@@ -250,7 +250,7 @@ async fn statuses_the_spec_does_not_list_are_errors() {
     drop(closed);
     match tokens.rotate(&url, "t").await {
         Err(e @ ClientError::Transport { .. }) => {
-            assert_eq!(e.to_string(), format!("POST {url} failed"));
+            assert_eq!(e.to_string(), format!("POST {url}: transport error"));
             assert!(std::error::Error::source(&e).is_some());
         }
         other => panic!("expected a transport error, got {other:?}"),
