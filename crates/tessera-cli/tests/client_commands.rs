@@ -48,6 +48,13 @@ impl Output {
         assert_eq!(self.stderr, "");
     }
 
+    /// Refused by the argument parser (exit code 2), saying `what`.
+    #[track_caller]
+    fn assert_usage_error(&self, what: &str) {
+        assert_eq!(self.code, Some(2), "stderr: {}", self.stderr);
+        assert!(self.stderr.contains(what), "{}", self.stderr);
+    }
+
     /// Failed with exit code 1 and exactly one line on stderr, which starts with `start`.
     #[track_caller]
     fn assert_error(&self, start: &str) {
@@ -271,27 +278,15 @@ async fn local_problems_are_clear_errors() {
     ));
 
     // Usage errors: clap's exit code 2, naming what is wrong.
-    let unknown = cli.grant(&["teleport"], &[]).await;
-    assert_eq!(unknown.code, Some(2));
-    assert!(
-        unknown.stderr.contains("unknown access type `teleport`"),
-        "{}",
-        unknown.stderr
-    );
-    let bad_action = cli.grant(&["quote=complete"], &[]).await;
-    assert_eq!(bad_action.code, Some(2));
-    assert!(
-        bad_action.stderr.contains("invalid access `quote`"),
-        "{}",
-        bad_action.stderr
-    );
-    let missing = tessera(&["token", "rotate"], cli.alice_env()).await;
-    assert_eq!(missing.code, Some(2));
-    assert!(
-        missing.stderr.contains("--access-token"),
-        "{}",
-        missing.stderr
-    );
+    cli.grant(&["teleport"], &[])
+        .await
+        .assert_usage_error("unknown access type `teleport`");
+    cli.grant(&["quote=complete"], &[])
+        .await
+        .assert_usage_error("invalid access `quote`");
+    tessera(&["token", "rotate"], cli.alice_env())
+        .await
+        .assert_usage_error("--access-token");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -15,7 +15,7 @@ mod wallet;
 
 pub use client::{Reply, Tamper, TestClient};
 pub use recording::{RecordedRequest, RecordingServer};
-pub use server::TestServer;
+pub use server::{TestServer, request_count};
 pub use tessera_server::ServerConfig;
 pub use wallet::{ClientKeyFile, WalletServer};
 
