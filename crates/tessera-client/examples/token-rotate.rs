@@ -6,11 +6,11 @@
 //! ACCESS_TOKEN=... MANAGE_URL=... cargo run -p tessera-client --example token-rotate
 //! ```
 
-#[path = "utils/mod.rs"]
-mod utils;
+#[path = "setup/mod.rs"]
+mod setup;
 
 // Import dependencies
-use utils::{create_authenticated_client, var};
+use setup::{create_authenticated_client, var};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
