@@ -1,9 +1,15 @@
-//! The `tessera` command. This is the binary's edge: flags and environment are read here, errors
-//! become `anyhow` reports, and everything else lives in the library crates.
+//! The `tessera` command. This is the binary's edge: flags and environment are read here, and
+//! errors become one line on stderr and a non-zero exit; everything else lives in the library
+//! crates (the client subcommands use `tessera-client`).
 
 mod client;
+mod client_args;
+mod grant;
 mod keys;
 mod serve;
+mod token;
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -27,13 +33,29 @@ enum Command {
     Keys(keys::KeysCommand),
     /// OAuth client registry: create, list, delete, rotate-secret.
     Client(client::ClientArgs),
+    /// Request grants from an authorization server, as a client.
+    #[command(subcommand)]
+    Grant(grant::GrantCommand),
+    /// Rotate and revoke access tokens, as a client.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Keys(command) => keys::run(command),
         Command::Client(args) => client::run(args),
+        Command::Grant(command) => grant::run(command),
+        Command::Token(command) => token::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}`: the whole cause chain on one line.
+            eprintln!("tessera: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }

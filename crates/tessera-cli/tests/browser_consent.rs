@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use axum::Router;
@@ -19,10 +19,6 @@ use serde_json::json;
 use tessera_core::gnap::finish_hash;
 use tessera_testkit::interactive::{interactive_grant_body, outgoing_payment_access, query_param};
 use tessera_testkit::{TestClient, WalletServer};
-
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/js")
-}
 
 /// A client's finish page, for the browser to land on.
 async fn finish_server() -> String {
@@ -44,11 +40,7 @@ async fn a_browser_clicks_through_the_dev_consent_page() {
             "{binary} is missing: install Debian's chromium and chromium-driver (scripts/test does)"
         );
     }
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules/selenium-webdriver").is_dir(),
-        "run `npm ci` in interop/js (scripts/test does)"
-    );
+    let dir = tessera_testkit::node::ensure_npm_packages();
 
     let tmp = tempfile::tempdir().unwrap();
     let server = common::ServeProcess::start(tmp.path(), &["--allow-http", "--dev-consent"]);

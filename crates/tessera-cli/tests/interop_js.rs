@@ -2,70 +2,26 @@
 //! `interop/js/package.json`, `validateResponses` on), against a real `tessera serve`.
 //!
 //! This test never skips: without Node.js and npm it fails and says what to install. It runs
-//! `npm ci` itself when `interop/js/node_modules` is missing.
+//! `npm ci` itself when the pinned packages are missing (`tessera_testkit::node`).
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ed25519_dalek::SigningKey;
-use tessera_httpsig::{RequestSigner, signing_key_to_pem};
 use tessera_testkit::WalletServer;
-
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/js")
-}
-
-fn ensure_npm_packages(dir: &Path) {
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|o| o.status.success()),
-        "Node.js is required for the interop tests (install Node.js >= 20 and npm): {node:?}"
-    );
-    if dir.join("node_modules/@interledger/open-payments").is_dir() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(dir)
-        .status()
-        .expect("npm is required for the interop tests (install Node.js >= 20 with npm)");
-    assert!(status.success(), "npm ci in {} failed", dir.display());
-}
-
-struct Client {
-    wallet_address: String,
-    key_id: String,
-    pem_path: PathBuf,
-}
-
-fn client(wallets: &WalletServer, dir: &Path, name: &str) -> Client {
-    let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    let key_id = format!("{name}-key");
-    let pem_path = dir.join(format!("{name}.pem"));
-    std::fs::write(&pem_path, signing_key_to_pem(&key).unwrap()).unwrap();
-    wallets.set_keys(name, vec![RequestSigner::new(key, key_id.clone()).jwk()]);
-    Client {
-        wallet_address: wallets.address(name),
-        key_id,
-        pem_path,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn official_js_client_runs_the_token_lifecycle() {
-    let dir = interop_dir();
-    ensure_npm_packages(&dir);
+    let dir = tessera_testkit::node::ensure_npm_packages();
 
     let tmp = tempfile::tempdir().unwrap();
     let server = common::ServeProcess::start(tmp.path(), &["--allow-http"]);
     let wallets = WalletServer::start().await;
-    let alice = client(&wallets, tmp.path(), "alice");
-    let bob = client(&wallets, tmp.path(), "bob");
+    let alice = wallets.register_key_file("alice", tmp.path());
+    let bob = wallets.register_key_file("bob", tmp.path());
     wallets.set_keys("shop", vec![]);
 
     let output = tokio::task::spawn_blocking({
@@ -108,8 +64,7 @@ async fn official_js_client_runs_the_token_lifecycle() {
 async fn official_js_client_runs_an_interactive_outgoing_payment_grant() {
     const IDP_CONSENT_URL: &str = "https://idp.example/consent";
     const ADMIN_TOKEN: &str = "interop-admin-token";
-    let dir = interop_dir();
-    ensure_npm_packages(&dir);
+    let dir = tessera_testkit::node::ensure_npm_packages();
 
     let tmp = tempfile::tempdir().unwrap();
     let server = common::ServeProcess::start_with_env(
@@ -126,7 +81,7 @@ async fn official_js_client_runs_an_interactive_outgoing_payment_grant() {
         &[("TESSERA_ADMIN_TOKEN", ADMIN_TOKEN)],
     );
     let wallets = WalletServer::start().await;
-    let alice = client(&wallets, tmp.path(), "alice");
+    let alice = wallets.register_key_file("alice", tmp.path());
 
     let output = tokio::task::spawn_blocking({
         let server_url = format!("{}/", server.public_url);

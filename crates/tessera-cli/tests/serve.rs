@@ -7,7 +7,7 @@
 mod common;
 
 use serde_json::Value;
-use tessera_testkit::{TestClient, WalletServer, incoming_payment_access};
+use tessera_testkit::{TestClient, WalletServer, incoming_payment_access, request_count};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_logs_requests_without_secrets_and_stops_on_sigterm() {
@@ -49,15 +49,9 @@ async fn serve_logs_requests_without_secrets_and_stops_on_sigterm() {
     ] {
         assert_eq!(reqwest::get(&url).await.unwrap().status(), 200, "{url}");
     }
-    let metrics = reqwest::get(format!("{}/metrics", server.internal_url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains(r#"route="/token/{id}",status="200"} 1"#),
-        "{metrics}"
+    assert_eq!(
+        request_count(&server.internal_url, "/token/{id}", 200).await,
+        1
     );
     // Introspection is not on the public listener.
     let public_introspect = reqwest::Client::new()

@@ -56,9 +56,35 @@ impl TestServer {
         self.introspect(token).await["active"] == serde_json::Value::Bool(true)
     }
 
+    /// How many requests to `route` (as the router names it, e.g. `/token/{id}`) were answered
+    /// with `status`: see [`request_count`].
+    pub async fn request_count(&self, route: &str, status: u16) -> u64 {
+        request_count(&self.internal_url, route, status).await
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.unwrap();
         }
     }
+}
+
+/// How many requests to `route` (as the router names it, e.g. `/token/{id}`) were answered with
+/// `status`, from the Prometheus metrics of the server whose internal listener is `internal_url`.
+pub async fn request_count(internal_url: &str, route: &str, status: u16) -> u64 {
+    let metrics = reqwest::get(format!("{internal_url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let needle = format!("route=\"{route}\",status=\"{status}\"}} ");
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("tessera_http_requests_total{"))
+        .filter_map(|l| {
+            l.split_once(&needle)
+                .map(|(_, n)| n.parse::<u64>().unwrap())
+        })
+        .sum()
 }

@@ -3,6 +3,7 @@
 //! are counted, so tests can observe Tessera's key cache.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
+use tessera_httpsig::{RequestSigner, signing_key_to_pem};
 use tessera_proto::jwk::Jwk;
 
 #[derive(Default)]
@@ -53,9 +56,35 @@ impl WalletServer {
             .insert(name.to_owned(), keys);
     }
 
+    /// A fresh key for `name`, written to `{dir}/{name}.pem` (PKCS#8, what the SDKs and the CLI
+    /// load) with key id `{name}-key`, and published as `name`'s only key.
+    pub fn register_key_file(&self, name: &str, dir: &std::path::Path) -> ClientKeyFile {
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let key_id = format!("{name}-key");
+        let pem_path = dir.join(format!("{name}.pem"));
+        std::fs::write(&pem_path, signing_key_to_pem(&key).unwrap()).unwrap();
+        let signer = RequestSigner::new(key, key_id.clone());
+        self.set_keys(name, vec![signer.jwk()]);
+        ClientKeyFile {
+            wallet_address: self.address(name),
+            key_id,
+            pem_path,
+            signer,
+        }
+    }
+
     pub fn jwks_fetches(&self) -> usize {
         self.wallets.jwks_fetches.load(Ordering::SeqCst)
     }
+}
+
+/// A client whose private key is in a PEM file: see [`WalletServer::register_key_file`].
+pub struct ClientKeyFile {
+    pub wallet_address: String,
+    pub key_id: String,
+    pub pem_path: PathBuf,
+    /// The same key, for signing in-process.
+    pub signer: RequestSigner,
 }
 
 async fn wallet_address(

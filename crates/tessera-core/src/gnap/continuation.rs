@@ -51,11 +51,12 @@ impl Gnap {
         continue_token: &SecretValue,
         now: UnixTime,
     ) -> Result<ContinueResponse, GnapError> {
-        if now
-            < grant
-                .last_continued_at
-                .plus_secs(self.config.continue_wait_secs)
-        {
+        // `wait` binds only a client that was told one: the pending response of an interactive
+        // grant carries it, an immediately issued grant's response does not.
+        let wait_until = grant
+            .last_continued_at
+            .plus_secs(self.config.continue_wait_secs);
+        if grant.interaction.is_some() && now < wait_until {
             return Err(GnapError::TooFast);
         }
         if grant
