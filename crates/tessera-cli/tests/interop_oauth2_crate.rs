@@ -229,6 +229,32 @@ impl Interop {
             .unwrap_or_else(|e| panic!("introspection: {}", describe(&e)))
     }
 
+    /// A refresh with `refresh_token`, which must rotate it.
+    async fn refresh(
+        &self,
+        app: &AppClient,
+        refresh_token: &RefreshToken,
+    ) -> oauth2::basic::BasicTokenResponse {
+        let token = app
+            .exchange_refresh_token(refresh_token)
+            .request_async(&self.http)
+            .await
+            .unwrap_or_else(|e| panic!("refresh: {}", describe(&e)));
+        let rotated = token.refresh_token().expect("a new refresh token");
+        assert_ne!(rotated.secret(), refresh_token.secret());
+        token
+    }
+
+    /// A refresh with `refresh_token` must fail with `invalid_grant`.
+    async fn assert_refresh_refused(&self, app: &AppClient, refresh_token: &RefreshToken) {
+        assert_error(
+            app.exchange_refresh_token(refresh_token)
+                .request_async(&self.http)
+                .await,
+            BasicErrorResponseType::InvalidGrant,
+        );
+    }
+
     async fn assert_active(&self, token: &str, active: bool) {
         let answer = self.introspect(token).await;
         assert_eq!(answer.active(), active, "{answer:?}");
@@ -284,23 +310,14 @@ async fn oauth2_crate_refreshes_twice_and_a_reused_refresh_token_kills_the_famil
     assert!(answer.exp().unwrap() > answer.iat().unwrap());
 
     // Refresh 1, HTTP Basic: both tokens rotate; the old access token dies.
-    let second = app
-        .exchange_refresh_token(rt1)
-        .request_async(&t.http)
-        .await
-        .unwrap_or_else(|e| panic!("refresh 1: {}", describe(&e)));
+    let second = t.refresh(&app, rt1).await;
     let rt2 = second.refresh_token().unwrap();
-    assert_ne!(rt2.secret(), rt1.secret());
     assert_ne!(second.access_token().secret(), at1.secret());
     t.assert_active(at1.secret(), false).await;
 
     // Refresh 2, credentials in the form body.
     let body_auth = app.clone().set_auth_type(AuthType::RequestBody);
-    let third = body_auth
-        .exchange_refresh_token(rt2)
-        .request_async(&t.http)
-        .await
-        .unwrap_or_else(|e| panic!("refresh 2: {}", describe(&e)));
+    let third = t.refresh(&body_auth, rt2).await;
     let (at3, rt3) = (third.access_token(), third.refresh_token().unwrap());
     assert!(![rt1.secret(), rt2.secret()].contains(&rt3.secret()));
     t.assert_active(at3.secret(), true).await;
@@ -308,19 +325,10 @@ async fn oauth2_crate_refreshes_twice_and_a_reused_refresh_token_kills_the_famil
     t.assert_active(rt2.secret(), false).await;
 
     // The first refresh token again: reuse. The whole family dies, newest tokens included.
-    assert_error(
-        app.exchange_refresh_token(rt1).request_async(&t.http).await,
-        BasicErrorResponseType::InvalidGrant,
-    );
+    t.assert_refresh_refused(&app, rt1).await;
     t.assert_active(at3.secret(), false).await;
     t.assert_active(rt3.secret(), false).await;
-    assert_error(
-        body_auth
-            .exchange_refresh_token(rt3)
-            .request_async(&t.http)
-            .await,
-        BasicErrorResponseType::InvalidGrant,
-    );
+    t.assert_refresh_refused(&body_auth, rt3).await;
     assert!(
         t.server
             .log_text()
@@ -335,18 +343,9 @@ async fn oauth2_crate_as_a_public_client_uses_pkce_and_rotating_refresh_tokens()
     let app = t.public_app(&t.clients.public_app_id);
     let first = t.authorize(&app).await;
     let rt1 = first.refresh_token().unwrap();
-    let second = app
-        .exchange_refresh_token(rt1)
-        .request_async(&t.http)
-        .await
-        .unwrap_or_else(|e| panic!("refresh: {}", describe(&e)));
-    let rt2 = second.refresh_token().unwrap();
-    assert_ne!(rt2.secret(), rt1.secret());
+    let second = t.refresh(&app, rt1).await;
     t.assert_active(second.access_token().secret(), true).await;
-    assert_error(
-        app.exchange_refresh_token(rt1).request_async(&t.http).await,
-        BasicErrorResponseType::InvalidGrant,
-    );
+    t.assert_refresh_refused(&app, rt1).await;
     t.assert_active(second.access_token().secret(), false).await;
     // Not registered for client credentials (a public client has no secret for them).
     assert_error(
@@ -376,13 +375,7 @@ async fn oauth2_crate_revokes_and_introspects_with_either_client_authentication(
     t.assert_active(rt.secret(), false).await;
     // Revoking a refresh token takes its access tokens with it (RFC 7009 §2.1).
     t.assert_active(at.secret(), false).await;
-    assert_error(
-        body_auth
-            .exchange_refresh_token(rt)
-            .request_async(&t.http)
-            .await,
-        BasicErrorResponseType::InvalidGrant,
-    );
+    t.assert_refresh_refused(&body_auth, rt).await;
     // Revoking again, or a token Tessera never issued: still 200.
     for token in [rt.clone(), RefreshToken::new("tsr_rt_unknown".into())] {
         body_auth

@@ -102,15 +102,7 @@ fn requests_oauthlib_runs_the_oauth_lifecycle() {
         .env("RS_CLIENT_ID", &clients.resource_server.id)
         .env("RS_CLIENT_SECRET", &clients.resource_server.secret)
         .env("PYTHONDONTWRITEBYTECODE", "1"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    eprintln!("{stdout}");
-    let report = format!(
-        "stdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        server.log_text()
-    );
-    assert!(output.status.success(), "interop script failed\n{report}");
-    assert!(stdout.contains("\n12 passed, 0 failed"), "{report}");
+    let (_, report) = common::assert_script_passed(&output, &server, "\n12 passed, 0 failed");
     // The server saw what the script claims: a reuse, and the family it revoked.
     assert!(
         server

@@ -4,12 +4,33 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use tessera_testkit::interactive::{ADMIN_TOKEN, IDP_CONSENT_URL};
 pub use tessera_testkit::oauth::REDIRECT_URI;
+
+/// Checks that an interop script (node, python) exited 0 and printed `summary` (e.g.
+/// `"12 passed, 0 failed"`); a failure shows its output and the server's log. Returns the
+/// script's stdout and that report.
+#[track_caller]
+pub fn assert_script_passed(
+    output: &Output,
+    server: &ServeProcess,
+    summary: &str,
+) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    eprintln!("{stdout}");
+    let report = format!(
+        "stdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.log_text()
+    );
+    assert!(output.status.success(), "interop script failed\n{report}");
+    assert!(stdout.contains(summary), "{report}");
+    (stdout, report)
+}
 
 /// The database of a test server whose files live in `dir`.
 pub fn database_url(dir: &Path) -> String {
