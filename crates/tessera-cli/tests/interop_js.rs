@@ -47,15 +47,7 @@ async fn official_js_client_runs_the_token_lifecycle() {
     })
     .await
     .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report = format!(
-        "stdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
-        server.log_text()
-    );
-    eprintln!("{stdout}");
-    assert!(output.status.success(), "interop script failed\n{report}");
-    assert!(stdout.contains(" passed, 0 failed"), "{report}");
+    let (stdout, report) = common::assert_script_passed(&output, &server, " passed, 0 failed");
     assert!(!stdout.contains("FAIL"), "{report}");
     assert!(server.stop().success());
 }
@@ -106,14 +98,6 @@ async fn official_js_client_runs_an_interactive_outgoing_payment_grant() {
     })
     .await
     .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    eprintln!("{stdout}");
-    let report = format!(
-        "stdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        server.log_text()
-    );
-    assert!(output.status.success(), "interop script failed\n{report}");
-    assert!(stdout.contains("10 passed, 0 failed"), "{report}");
+    common::assert_script_passed(&output, &server, "10 passed, 0 failed");
     assert!(server.stop().success());
 }

@@ -72,6 +72,11 @@ impl Default for Browser {
 }
 
 impl Browser {
+    /// A browser on `http`, which must not follow redirects (e.g. one that trusts a test CA).
+    pub fn with_client(http: reqwest::Client) -> Browser {
+        Browser { http, cookie: None }
+    }
+
     pub async fn get(&mut self, url: &str) -> Page {
         let request = self.http.get(url);
         self.send(request).await

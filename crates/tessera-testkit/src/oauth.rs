@@ -148,10 +148,21 @@ impl OAuthHarness {
     /// Runs authorize -> IdP accept for `subject` -> finish, returning the redirect back to
     /// the client (with `code` or `error`).
     pub async fn consent(&self, query: &[(&str, &str)], subject: Option<&str>) -> String {
-        let mut browser = Browser::default();
         let mut url = url::Url::parse(&format!("{}/oauth2/authorize", self.public_url)).unwrap();
         url.query_pairs_mut().extend_pairs(query);
-        let page = browser.get(url.as_str()).await;
+        self.consent_in(&mut Browser::default(), url.as_str(), subject)
+            .await
+    }
+
+    /// Like [`OAuthHarness::consent`], for a complete authorization URL (as a client library
+    /// builds it), in `browser`.
+    pub async fn consent_in(
+        &self,
+        browser: &mut Browser,
+        authorization_url: &str,
+        subject: Option<&str>,
+    ) -> String {
+        let page = browser.get(authorization_url).await;
         let consent = page
             .location
             .clone()
