@@ -13,6 +13,7 @@ mod extract;
 mod jwks;
 mod metrics;
 mod routes;
+mod ssrf;
 mod storage;
 mod sweeper;
 
