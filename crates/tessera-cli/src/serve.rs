@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use tessera_server::ServerConfig;
+use tessera_server::{RateLimit, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
 // No `Debug`: it holds the admin token.
@@ -61,6 +61,10 @@ pub struct ServeArgs {
     /// The `wait` clients must respect between polls of a pending grant, seconds.
     #[arg(long, env = "TESSERA_CONTINUE_WAIT", default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=3_600))]
     continue_wait: i64,
+    /// Requests per second each client may make, `RATE` or `RATE:BURST`, or `off`. Signed
+    /// requests are charged to their `keyid` and wallet address, unsigned ones to the peer IP.
+    #[arg(long, env = "TESSERA_RATE_LIMIT", default_value = "50:100", value_parser = parse_rate_limit)]
+    rate_limit: RateLimitSetting,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TESSERA_LOG_JSON")]
     log_json: bool,
@@ -82,9 +86,21 @@ impl ServeArgs {
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             interaction_ttl_secs: self.interaction_ttl,
             continue_wait_secs: self.continue_wait,
+            rate_limit: self.rate_limit.0,
             ..ServerConfig::default()
         }
     }
+}
+
+/// `--rate-limit`: a limit, or `None` for `off`.
+#[derive(Clone)]
+struct RateLimitSetting(Option<RateLimit>);
+
+fn parse_rate_limit(text: &str) -> Result<RateLimitSetting, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(RateLimitSetting(None));
+    }
+    text.parse().map(|limit| RateLimitSetting(Some(limit)))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod gnap;
 pub mod grant;
 pub mod keys;
+pub mod rate_limit;
 pub mod secret;
 pub mod store;
 pub mod time;

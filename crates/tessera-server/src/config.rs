@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::rate_limit::RateLimit;
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Public listener: the GNAP endpoints.
@@ -36,6 +38,9 @@ pub struct ServerConfig {
     pub interaction_ttl_secs: i64,
     /// The `wait` between polls of a pending grant, in seconds.
     pub continue_wait_secs: i64,
+    /// Requests each client (signed: `keyid` + wallet address; unsigned: peer IP) may make;
+    /// `None` turns rate limiting off.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl ServerConfig {
@@ -71,6 +76,7 @@ impl Default for ServerConfig {
             admin_token: None,
             interaction_ttl_secs: 600,
             continue_wait_secs: 5,
+            rate_limit: Some(RateLimit::DEFAULT),
         }
     }
 }
