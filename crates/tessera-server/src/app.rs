@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -18,7 +18,6 @@ use tessera_httpsig::VerifyPolicy;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -27,8 +26,6 @@ use crate::jwks::HttpClientKeys;
 use crate::metrics::Metrics;
 use crate::rate_limit::RequestLimiter;
 use crate::routes::{admin, dev_consent, grant, health, interaction, introspection, token};
-
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -39,6 +36,8 @@ pub struct AppState {
     pub consent: Arc<ConsentSettings>,
     /// Per-client request budgets; `None` when rate limiting is off.
     pub limiter: Option<Arc<RequestLimiter>>,
+    /// How long a request (body included) may take.
+    pub request_timeout: std::time::Duration,
 }
 
 /// How the consent step is wired: where the browser goes, and who may call the IdP API.
@@ -170,6 +169,7 @@ pub async fn start_with_store(
             secure_cookies: public_url.starts_with("https://"),
         }),
         limiter: limiter.clone(),
+        request_timeout: config.request_timeout,
     };
 
     let (stop, stopped) = watch::channel(false);
@@ -258,7 +258,7 @@ pub fn internal_router(state: AppState) -> Router {
 }
 
 /// What every listener has: JSON errors for unknown routes and methods, the rate limit (when
-/// given), the request log, a request timeout and a body limit.
+/// given), the request log, a request timeout, and limits on head and body size.
 fn with_common_layers(
     routes: Router<AppState>,
     name: &'static str,
@@ -281,10 +281,11 @@ fn with_common_layers(
     };
     routes
         .layer(middleware::from_fn_with_state(listener, log_request))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
+            state.request_timeout,
+            crate::limits::limit_duration,
         ))
+        .layer(middleware::from_fn(crate::limits::limit_head_size))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

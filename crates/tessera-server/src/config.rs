@@ -41,6 +41,8 @@ pub struct ServerConfig {
     /// Requests each client (signed: `keyid` + wallet address; unsigned: peer IP) may make;
     /// `None` turns rate limiting off.
     pub rate_limit: Option<RateLimit>,
+    /// How long one request, body included, may take before it is answered 503.
+    pub request_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -77,6 +79,7 @@ impl Default for ServerConfig {
             interaction_ttl_secs: 600,
             continue_wait_secs: 5,
             rate_limit: Some(RateLimit::DEFAULT),
+            request_timeout: Duration::from_secs(30),
         }
     }
 }

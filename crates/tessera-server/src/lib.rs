@@ -11,6 +11,7 @@ mod config;
 mod error;
 mod extract;
 mod jwks;
+mod limits;
 mod metrics;
 mod rate_limit;
 mod routes;
