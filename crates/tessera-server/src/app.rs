@@ -25,7 +25,9 @@ use crate::extract::MAX_BODY_BYTES;
 use crate::jwks::HttpClientKeys;
 use crate::metrics::Metrics;
 use crate::rate_limit::RequestLimiter;
-use crate::routes::{admin, dev_consent, grant, health, interaction, introspection, token};
+use crate::routes::{
+    admin, dev_consent, grant, health, interaction, introspection, openapi, token,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -231,7 +233,8 @@ pub fn public_router(state: AppState) -> Router {
         .route("/interact/{id}/{nonce}", get(interaction::start))
         .route("/interact/{id}/{nonce}/finish", get(interaction::finish))
         .route("/discovery", get(health::discovery))
-        .route("/healthz", get(health::healthz));
+        .route("/healthz", get(health::healthz))
+        .route("/openapi/auth-server.yaml", get(openapi::auth_server));
     let routes = if state.consent.dev_consent {
         routes.route("/dev-consent", get(dev_consent::page)).route(
             "/dev-consent/{id}/{nonce}/{choice}",
@@ -251,7 +254,10 @@ pub fn internal_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/grants/{id}/{nonce}", get(admin::interaction_details))
-        .route("/grants/{id}/{nonce}/{choice}", post(admin::decide));
+        .route("/grants/{id}/{nonce}/{choice}", post(admin::decide))
+        .route("/openapi/internal.yaml", get(openapi::internal))
+        // `internal.yaml` refers to it for access items.
+        .route("/openapi/auth-server.yaml", get(openapi::auth_server));
     // Not rate limited: the internal listener serves the operator's own resource servers, which
     // introspect on every request they get.
     with_common_layers(routes, "internal", state, None)

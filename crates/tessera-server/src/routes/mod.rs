@@ -6,4 +6,5 @@ pub mod grant;
 pub mod health;
 pub mod interaction;
 pub mod introspection;
+pub mod openapi;
 pub mod token;
