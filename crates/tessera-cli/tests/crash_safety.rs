@@ -19,7 +19,7 @@ use std::time::Duration;
 use http::Method;
 use serde_json::Value;
 use tessera_store_sqlite::SqliteStore;
-use tessera_testkit::{TestClient, WalletServer, incoming_payment_access};
+use tessera_testkit::{Tamper, TestClient, WalletServer, incoming_payment_access};
 
 const CLIENTS: usize = 4;
 
@@ -72,15 +72,33 @@ async fn run_client(client: TestClient, grant_url: String, stop: Arc<AtomicBool>
         let (op, request) = match &state.current {
             None => (
                 Op::Grant,
-                client.try_send(Method::POST, &grant_url, None, Some(&body)),
+                client.try_send(
+                    Method::POST,
+                    &grant_url,
+                    None,
+                    Some(&body),
+                    Tamper::default(),
+                ),
             ),
             Some(t) if step % 8 == 7 => (
                 Op::Revoke,
-                client.try_send(Method::DELETE, &t.manage, Some(&t.value), None),
+                client.try_send(
+                    Method::DELETE,
+                    &t.manage,
+                    Some(&t.value),
+                    None,
+                    Tamper::default(),
+                ),
             ),
             Some(t) => (
                 Op::Rotate,
-                client.try_send(Method::POST, &t.manage, Some(&t.value), None),
+                client.try_send(
+                    Method::POST,
+                    &t.manage,
+                    Some(&t.value),
+                    None,
+                    Tamper::default(),
+                ),
             ),
         };
         let Ok(reply) = request.await else {

@@ -114,25 +114,14 @@ impl TestClient {
         body: Option<&Value>,
         tamper: Tamper,
     ) -> Reply {
-        self.try_send_tampered(method, url, gnap, body, tamper)
+        self.try_send(method, url, gnap, body, tamper)
             .await
             .unwrap()
     }
 
-    /// Like [`TestClient::send`], but a transport failure (the server died) is an `Err`, not a
-    /// panic.
+    /// Like [`TestClient::send_tampered`], but a transport failure (the server died) is an
+    /// `Err`, not a panic.
     pub async fn try_send(
-        &self,
-        method: Method,
-        url: &str,
-        gnap: Option<&str>,
-        body: Option<&Value>,
-    ) -> Result<Reply, reqwest::Error> {
-        self.try_send_tampered(method, url, gnap, body, Tamper::default())
-            .await
-    }
-
-    async fn try_send_tampered(
         &self,
         method: Method,
         url: &str,
