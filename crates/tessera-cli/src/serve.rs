@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use tessera_server::ServerConfig;
+use tessera_server::{RateLimit, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
 // No `Debug`: it holds the admin token.
@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// (a retry after a lost response) instead of revoking its family; 0 = off.
     #[arg(long, env = "TESSERA_REFRESH_GRACE", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=300))]
     refresh_grace: i64,
+    /// Requests per second each client may make, `RATE` or `RATE:BURST`, or `off`. Signed
+    /// requests are charged to their `keyid` and wallet address, unsigned ones to the peer IP.
+    #[arg(long, env = "TESSERA_RATE_LIMIT", default_value = "50:100", value_parser = parse_rate_limit)]
+    rate_limit: RateLimitSetting,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TESSERA_LOG_JSON")]
     log_json: bool,
@@ -95,9 +99,21 @@ impl ServeArgs {
             refresh_token_ttl_secs: self.refresh_token_ttl,
             refresh_token_idle_secs: self.refresh_token_idle,
             refresh_grace_secs: self.refresh_grace,
+            rate_limit: self.rate_limit.0,
             ..ServerConfig::default()
         }
     }
+}
+
+/// `--rate-limit`: a limit, or `None` for `off`.
+#[derive(Clone)]
+struct RateLimitSetting(Option<RateLimit>);
+
+fn parse_rate_limit(text: &str) -> Result<RateLimitSetting, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(RateLimitSetting(None));
+    }
+    text.parse().map(|limit| RateLimitSetting(Some(limit)))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {

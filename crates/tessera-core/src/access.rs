@@ -20,6 +20,14 @@ pub fn validate_access(items: &[AccessItem]) -> Result<(), GnapError> {
             "access must list at least one item".into(),
         ));
     }
+    validate_access_list(items)?;
+    items.iter().try_for_each(validate_item)
+}
+
+/// What the schema says and serde cannot check: at most [`MAX_ACCESS_ITEMS`] items, all
+/// different, each with unique actions, outgoing-payment items with an identifier. (Introspection checks only this: an RS may ask about any
+/// access the schema can describe.)
+pub fn validate_access_list(items: &[AccessItem]) -> Result<(), GnapError> {
     if items.len() > MAX_ACCESS_ITEMS {
         return Err(GnapError::InvalidRequest(format!(
             "access may list at most {MAX_ACCESS_ITEMS} items"
@@ -31,9 +39,27 @@ pub fn validate_access(items: &[AccessItem]) -> Result<(), GnapError> {
                 "access items must be unique".into(),
             ));
         }
-        validate_item(item)?;
+        let unique_actions = match item {
+            AccessItem::IncomingPayment { actions, .. } => all_unique(actions),
+            AccessItem::OutgoingPayment {
+                identifier: None, ..
+            } => {
+                return Err(GnapError::InvalidRequest(
+                    "outgoing-payment access requires an identifier".into(),
+                ));
+            }
+            AccessItem::OutgoingPayment { actions, .. } => all_unique(actions),
+            AccessItem::Quote { actions } => all_unique(actions),
+        };
+        if !unique_actions {
+            return Err(GnapError::InvalidRequest("actions must be unique".into()));
+        }
     }
     Ok(())
+}
+
+fn all_unique<A: Eq + Hash>(values: &[A]) -> bool {
+    values.iter().collect::<HashSet<&A>>().len() == values.len()
 }
 
 fn validate_item(item: &AccessItem) -> Result<(), GnapError> {
@@ -50,28 +76,21 @@ fn validate_item(item: &AccessItem) -> Result<(), GnapError> {
             identifier,
             limits,
         } => {
+            // A missing identifier is refused by `validate_access_list`.
             check_actions(actions)?;
-            let Some(identifier) = identifier else {
-                return Err(GnapError::InvalidRequest(
-                    "outgoing-payment access requires an identifier".into(),
-                ));
-            };
-            check_identifier(Some(identifier))?;
+            check_identifier(identifier.as_deref())?;
             limits.as_ref().map_or(Ok(()), validate_limits)
         }
         AccessItem::Quote { actions } => check_actions(actions),
     }
 }
 
-fn check_actions<A: Eq + Hash>(actions: &[A]) -> Result<(), GnapError> {
+/// Tessera's rule, stricter than the schema: a grant for no action grants nothing.
+fn check_actions<A>(actions: &[A]) -> Result<(), GnapError> {
     if actions.is_empty() {
         return Err(GnapError::InvalidRequest(
             "actions must not be empty".into(),
         ));
-    }
-    let unique: HashSet<&A> = actions.iter().collect();
-    if unique.len() != actions.len() {
-        return Err(GnapError::InvalidRequest("actions must be unique".into()));
     }
     Ok(())
 }

@@ -42,6 +42,9 @@ pub enum GnapError {
     /// Continued before `wait` seconds passed (400 `too_fast`).
     #[error("continued faster than the wait period")]
     TooFast,
+    /// The client spent its request budget (429 `too_fast`, with `Retry-After`).
+    #[error("too many requests: retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// The database cannot be reached (503 `request_denied`); the client may retry.
     #[error("service temporarily unavailable")]
     Unavailable,
@@ -65,6 +68,7 @@ impl GnapError {
             GnapError::UnknownToken
             | GnapError::UnknownInteractRef
             | GnapError::UnknownInteraction => 404,
+            GnapError::TooManyRequests { .. } => 429,
             GnapError::Unavailable => 503,
             GnapError::Internal(_) => 500,
         }
@@ -87,7 +91,7 @@ impl GnapError {
             GnapError::RequestDenied(_) | GnapError::Unavailable | GnapError::Internal(_) => {
                 GnapErrorCode::RequestDenied
             }
-            GnapError::TooFast => GnapErrorCode::TooFast,
+            GnapError::TooFast | GnapError::TooManyRequests { .. } => GnapErrorCode::TooFast,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod gnap;
 pub mod grant;
 pub mod keys;
 pub mod oauth;
+pub mod rate_limit;
 pub mod secret;
 pub mod store;
 pub mod time;

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -20,19 +20,17 @@ use tessera_httpsig::VerifyPolicy;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::jwks::HttpClientKeys;
 use crate::metrics::Metrics;
+use crate::rate_limit::RequestLimiter;
 use crate::routes::{
     admin, admin_clients, audit, dev_consent, grant, health, interaction, introspection, oauth,
-    token,
+    openapi, token,
 };
-
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -43,6 +41,10 @@ pub struct AppState {
     pub signature_policy: VerifyPolicy,
     pub metrics: Arc<Metrics>,
     pub consent: Arc<ConsentSettings>,
+    /// Per-client request budgets; `None` when rate limiting is off.
+    pub limiter: Option<Arc<RequestLimiter>>,
+    /// How long a request (body included) may take.
+    pub request_timeout: std::time::Duration,
 }
 
 /// How the consent step is wired: where the browser goes, and who may call the IdP API.
@@ -137,6 +139,7 @@ pub async fn start_with_store(
         config.allow_http,
         config.client_key_ttl,
     )?);
+    let limiter = config.rate_limit.map(|l| Arc::new(RequestLimiter::new(l)));
     let gnap = Gnap::new(
         store.clone(),
         keys,
@@ -149,6 +152,10 @@ pub async fn start_with_store(
             continue_wait_secs: config.continue_wait_secs,
         },
     );
+    let gnap = match &limiter {
+        Some(limiter) => gnap.with_rate_limit(limiter.clone()),
+        None => gnap,
+    };
     let consent_url = match (&config.idp_consent_url, config.dev_consent) {
         (Some(url), _) => Some(url.clone()),
         (None, true) => Some(format!("{public_url}/dev-consent")),
@@ -185,9 +192,14 @@ pub async fn start_with_store(
             interaction_ttl_secs: config.interaction_ttl_secs,
             secure_cookies: public_url.starts_with("https://"),
         }),
+        limiter: limiter.clone(),
+        request_timeout: config.request_timeout,
     };
 
     let (stop, stopped) = watch::channel(false);
+    if let Some(limiter) = &limiter {
+        limiter.spawn_cleanup(stopped.clone());
+    }
     crate::sweeper::spawn(
         store,
         config.sweep_interval,
@@ -220,11 +232,14 @@ fn serve(
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<std::io::Result<()>> {
     tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|stopped| *stopped).await;
-            })
-            .await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        })
+        .await
     })
 }
 
@@ -248,7 +263,8 @@ pub fn public_router(state: AppState) -> Router {
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
-        );
+        )
+        .route("/openapi/auth-server.yaml", get(openapi::auth_server));
     let routes = if state.consent.dev_consent {
         routes.route("/dev-consent", get(dev_consent::page)).route(
             "/dev-consent/{id}/{nonce}/{choice}",
@@ -257,7 +273,8 @@ pub fn public_router(state: AppState) -> Router {
     } else {
         routes
     };
-    with_common_layers(routes, "public", state)
+    let limiter = state.limiter.clone();
+    with_common_layers(routes, "public", state, limiter)
 }
 
 /// Endpoints for the operator's own services: never expose this listener publicly.
@@ -278,25 +295,44 @@ pub fn internal_router(state: AppState) -> Router {
         )
         .route("/clients/{id}/secret", post(admin_clients::rotate_secret))
         .route("/oauth2/revoke-all", post(admin_clients::revoke_all))
-        .route("/audit", get(audit::events));
-    with_common_layers(routes, "internal", state)
+        .route("/audit", get(audit::events))
+        .route("/openapi/internal.yaml", get(openapi::internal))
+        // `internal.yaml` refers to it for access items.
+        .route("/openapi/auth-server.yaml", get(openapi::auth_server));
+    // Not rate limited: the internal listener serves the operator's own resource servers, which
+    // introspect on every request they get.
+    with_common_layers(routes, "internal", state, None)
 }
 
-/// What every listener has: JSON errors for unknown routes and methods, the request log, a
-/// request timeout and a body limit.
-fn with_common_layers(routes: Router<AppState>, name: &'static str, state: AppState) -> Router {
+/// What every listener has: JSON errors for unknown routes and methods, the rate limit (when
+/// given), the request log, a request timeout, and limits on head and body size.
+fn with_common_layers(
+    routes: Router<AppState>,
+    name: &'static str,
+    state: AppState,
+    limiter: Option<Arc<RequestLimiter>>,
+) -> Router {
     let listener = Listener {
         name,
         metrics: state.metrics.clone(),
     };
-    routes
+    let routes = routes
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    let routes = match limiter {
+        Some(limiter) => routes.layer(middleware::from_fn_with_state(
+            limiter,
+            crate::rate_limit::charge_unsigned,
+        )),
+        None => routes,
+    };
+    routes
         .layer(middleware::from_fn_with_state(listener, log_request))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
+            state.request_timeout,
+            crate::limits::limit_duration,
         ))
+        .layer(middleware::from_fn(crate::limits::limit_head_size))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::rate_limit::RateLimit;
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Public listener: the GNAP endpoints.
@@ -43,6 +45,11 @@ pub struct ServerConfig {
     /// OAuth: within this many seconds of a refresh, the consumed refresh token replays the
     /// same successor instead of revoking the family. 0 = off.
     pub refresh_grace_secs: i64,
+    /// Requests each client (signed: `keyid` + wallet address; unsigned: peer IP) may make;
+    /// `None` turns rate limiting off.
+    pub rate_limit: Option<RateLimit>,
+    /// How long one request, body included, may take before it is answered 503.
+    pub request_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -81,6 +88,8 @@ impl Default for ServerConfig {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             refresh_token_idle_secs: 14 * 24 * 3600,
             refresh_grace_secs: 0,
+            rate_limit: Some(RateLimit::DEFAULT),
+            request_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -27,11 +27,16 @@ impl IntoResponse for ApiError {
             other => tracing::debug!(error = %other, "request refused"),
         }
         let body = GnapErrorBody::new(self.0.code(), self.0.to_string());
+        let retry_after = match self.0 {
+            GnapError::TooManyRequests { retry_after_secs } => Some(retry_after_secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
+            _ => None,
+        };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -62,13 +62,23 @@ impl FromRequest<AppState> for Signed {
             target_uri: &target_uri,
             headers: &parts.headers,
         };
-        let signature = SignedRequest::from_request(
+        let signature = match SignedRequest::from_request(
             &request_parts,
             &body,
             crate::now().0,
             &state.signature_policy,
-        )
-        .map_err(|e| ApiError(GnapError::InvalidClient(format!("invalid signature: {e}"))))?;
+        ) {
+            Ok(signature) => signature,
+            Err(e) => {
+                // Signed by no one: charged to the peer, like an unsigned request.
+                if let Some(limiter) = &state.limiter {
+                    crate::rate_limit::charge_peer(limiter, &parts.extensions)?;
+                }
+                return Err(ApiError(GnapError::InvalidClient(format!(
+                    "invalid signature: {e}"
+                ))));
+            }
+        };
         Ok(Signed {
             signature,
             gnap_token: gnap_token(&parts.headers),

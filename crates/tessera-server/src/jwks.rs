@@ -3,8 +3,11 @@
 //! Keys are cached per wallet address for a TTL, so a busy client costs one fetch per TTL, not one
 //! per request. An unknown `kid` triggers one refetch (the client may have just added a key), but
 //! at most once per [`MIN_REFETCH_INTERVAL`] per wallet address, so a stream of requests with made-up
-//! key ids cannot turn Tessera into a request amplifier. Redirects are not followed and bodies are
-//! capped, since the URL comes from the client.
+//! key ids cannot turn Tessera into a request amplifier. Redirects are not followed, bodies are
+//! capped, fetches time out, and at most [`MAX_CONCURRENT_FETCHES`] run at once (a flood of grant
+//! requests naming fresh wallet addresses queues behind them instead of opening sockets without
+//! bound), since the URL comes from the client. Without `allow_http`, only public addresses are
+//! fetched (see [`crate::ssrf`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,6 +17,9 @@ use async_trait::async_trait;
 use ed25519_dalek::VerifyingKey;
 use tessera_core::keys::{ClientKeys, KeyLookupError};
 use tessera_proto::jwk::Jwk;
+use tokio::sync::Semaphore;
+
+use crate::ssrf;
 
 /// `jwks.json` with each key still unparsed, so one foreign key does not hide the others.
 #[derive(serde::Deserialize)]
@@ -24,6 +30,8 @@ struct RawKeySet {
 const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(1);
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Wallet-address and `jwks.json` fetches in flight at once; more wait (up to [`FETCH_TIMEOUT`]).
+pub(crate) const MAX_CONCURRENT_FETCHES: usize = 16;
 /// Past this many wallet addresses the cache starts over rather than grow without bound.
 const MAX_CACHED_WALLETS: usize = 10_000;
 
@@ -37,6 +45,7 @@ pub struct HttpClientKeys {
     allow_http: bool,
     ttl: Duration,
     cache: Mutex<HashMap<String, CachedKeys>>,
+    fetches: Semaphore,
 }
 
 enum CacheLookup {
@@ -47,20 +56,29 @@ enum CacheLookup {
 }
 
 impl HttpClientKeys {
+    /// `allow_http` (local development only) also lifts the public-address rule.
     pub fn new(allow_http: bool, ttl: Duration) -> Result<HttpClientKeys, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             // Explicit, so that a build which also compiles reqwest's native-tls (the official
             // Rust SDK, a dev-dependency, enables it) still fetches keys over rustls.
             .use_rustls_tls()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(FETCH_TIMEOUT)
-            .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")));
+        let builder = if allow_http {
+            builder
+        } else {
+            // No proxy: through one, the proxy would resolve the name, not our resolver.
+            builder
+                .no_proxy()
+                .dns_resolver(std::sync::Arc::new(ssrf::PublicOnlyResolver))
+        };
         Ok(HttpClientKeys {
-            http,
+            http: builder.build()?,
             allow_http,
             ttl,
             cache: Mutex::new(HashMap::new()),
+            fetches: Semaphore::new(MAX_CONCURRENT_FETCHES),
         })
     }
 
@@ -91,6 +109,10 @@ impl HttpClientKeys {
                     "{scheme}:// wallet addresses are not accepted (https only)"
                 )));
             }
+        }
+        if !self.allow_http {
+            ssrf::check_literal_host(&url)
+                .map_err(|e| KeyLookupError::NotAllowed(e.to_string()))?;
         }
         url::Url::parse(&format!(
             "{}/jwks.json",
@@ -126,10 +148,18 @@ impl HttpClientKeys {
             .collect())
     }
 
-    /// GETs a JSON document the client points us at: no redirects, capped size, timeout.
+    /// GETs a JSON document the client points us at: no redirects, capped size, timeout, a
+    /// bounded number at once.
     async fn get_json(&self, url: url::Url) -> Result<Vec<u8>, KeyLookupError> {
-        let unreachable =
-            |e: reqwest::Error| KeyLookupError::Unreachable(e.without_url().to_string());
+        let busy = || KeyLookupError::Unreachable("too many key fetches in progress".into());
+        let _permit = tokio::time::timeout(FETCH_TIMEOUT, self.fetches.acquire())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        let unreachable = |e: reqwest::Error| match ssrf::policy_refusal(&e) {
+            Some(refusal) => KeyLookupError::NotAllowed(refusal.to_string()),
+            None => KeyLookupError::Unreachable(e.without_url().to_string()),
+        };
         let mut response = self
             .http
             .get(url)
@@ -226,6 +256,63 @@ mod tests {
         assert_eq!(
             dev.jwks_url("http://127.0.0.1:9/alice").unwrap().as_str(),
             "http://127.0.0.1:9/alice/jwks.json"
+        );
+    }
+
+    /// A wallet-address server that holds each request for a while and records how many were
+    /// open at once.
+    async fn slow_server(
+        hold: Duration,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let open = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let seen = peak.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (open, peak) = (open.clone(), peak.clone());
+                tokio::spawn(async move {
+                    let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now_open, Ordering::SeqCst);
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    tokio::time::sleep(hold).await;
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        (base, seen)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_fetches_are_bounded() {
+        use std::sync::atomic::Ordering;
+
+        let (base, peak) = slow_server(Duration::from_millis(300)).await;
+        let keys = std::sync::Arc::new(HttpClientKeys::new(true, Duration::from_secs(60)).unwrap());
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..3 * MAX_CONCURRENT_FETCHES {
+            let (keys, wallet) = (keys.clone(), format!("{base}/wallet-{i}"));
+            tasks.spawn(async move { keys.key(&wallet, "k").await });
+        }
+        while let Some(result) = tasks.join_next().await {
+            assert!(matches!(
+                result.unwrap(),
+                Err(KeyLookupError::Unreachable(_))
+            ));
+        }
+        let peak = peak.load(Ordering::SeqCst);
+        assert!(
+            (1..=MAX_CONCURRENT_FETCHES).contains(&peak),
+            "{peak} fetches were in flight at once"
         );
     }
 }

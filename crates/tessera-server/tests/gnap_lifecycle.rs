@@ -83,6 +83,47 @@ async fn grant_has_the_spec_shape_and_introspects_active() {
     );
 }
 
+/// Found by schemathesis: `access` in an introspection request is an array as the schema defines
+/// it (at most three unique items with unique actions, outgoing payments with an identifier),
+/// and nothing stricter.
+#[tokio::test]
+async fn introspection_refuses_access_the_schema_forbids() {
+    let (server, _wallets, alice) = server_wallets_and_alice().await;
+    let issued = issue(&server, &alice).await;
+    let item = json!({"type": "quote", "actions": ["read"]});
+    let other = json!({"type": "incoming-payment", "actions": ["read"]});
+    let third = json!({"type": "quote", "actions": ["create"]});
+    let fourth = json!({"type": "incoming-payment", "actions": ["list"]});
+    for access in [
+        json!([item, item]),
+        json!([item, other, third, fourth]),
+        json!([{"type": "quote", "actions": ["read", "read"]}]),
+        json!([{"type": "outgoing-payment", "actions": ["read"]}]),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/introspect", server.internal_url))
+            .json(&json!({"access_token": issued.value, "access": access}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{access}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_request");
+    }
+    // Schema-valid, if odd: answered, with nothing matching.
+    let response = reqwest::Client::new()
+        .post(format!("{}/introspect", server.internal_url))
+        .json(&json!({"access_token": issued.value, "access": [{"type": "quote", "actions": []}]}))
+        .send()
+        .await
+        .unwrap();
+    let info: Value = response.json().await.unwrap();
+    assert_eq!(
+        (info["active"].clone(), info["access"].clone()),
+        (json!(true), json!([]))
+    );
+}
+
 #[tokio::test]
 async fn rotation_replaces_value_and_manage_url_and_kills_the_old_token() {
     let (server, _wallets, alice) = server_wallets_and_alice().await;

@@ -114,6 +114,21 @@ impl TestClient {
         body: Option<&Value>,
         tamper: Tamper,
     ) -> Reply {
+        self.try_send(method, url, gnap, body, tamper)
+            .await
+            .unwrap()
+    }
+
+    /// Like [`TestClient::send_tampered`], but a transport failure (the server died) is an
+    /// `Err`, not a panic.
+    pub async fn try_send(
+        &self,
+        method: Method,
+        url: &str,
+        gnap: Option<&str>,
+        body: Option<&Value>,
+        tamper: Tamper,
+    ) -> Result<Reply, reqwest::Error> {
         let body = body.map(|b| serde_json::to_vec(b).unwrap());
         let mut headers = HeaderMap::new();
         if let Some(token) = gnap {
@@ -134,9 +149,9 @@ impl TestClient {
         if let Some(body) = tamper.send_body.or(body) {
             request = request.body(body);
         }
-        let response = request.send().await.unwrap();
+        let response = request.send().await?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap();
+        let bytes = response.bytes().await?;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
@@ -147,6 +162,6 @@ impl TestClient {
                 )
             })
         };
-        Reply { status, body }
+        Ok(Reply { status, body })
     }
 }

@@ -124,9 +124,14 @@ pub struct Idp {
 
 impl Idp {
     pub fn new(server: &TestServer) -> Idp {
+        Idp::at(&server.internal_url)
+    }
+
+    /// The IdP of a server whose internal listener is at `internal_url`, with [`ADMIN_TOKEN`].
+    pub fn at(internal_url: &str) -> Idp {
         Idp {
             http: reqwest::Client::new(),
-            base: server.internal_url.clone(),
+            base: internal_url.to_owned(),
             token: Some(ADMIN_TOKEN.into()),
         }
     }

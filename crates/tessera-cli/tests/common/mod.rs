@@ -240,6 +240,14 @@ impl ServeProcess {
     }
 }
 
+impl ServeProcess {
+    /// SIGKILL: the process dies at once, mid-request, without any chance to clean up.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for ServeProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,5 +1,5 @@
 //! Client authentication: the request must be signed with a key of the client that the grant
-//! (or the grant request) names.
+//! (or the grant request) names. The request is charged to that client's rate limit first.
 
 use tessera_httpsig::{SignedRequest, jwk_to_verifying_key};
 
@@ -14,6 +14,17 @@ impl Gnap {
         client: &ClientIdentity,
         signature: &SignedRequest,
     ) -> Result<(), GnapError> {
+        if let Some(limit) = &self.rate_limit {
+            let payer = match client {
+                ClientIdentity::WalletAddress(wallet_address) => wallet_address.as_str(),
+                ClientIdentity::Jwk(jwk) => jwk.x.as_str(),
+            };
+            limit
+                .charge(payer, &signature.key_id)
+                .map_err(|retry| GnapError::TooManyRequests {
+                    retry_after_secs: retry.secs,
+                })?;
+        }
         let key = match client {
             ClientIdentity::WalletAddress(wallet_address) => self
                 .keys

@@ -25,6 +25,7 @@ use tessera_proto::grant::{AccessToken, Continue, ContinueAccessToken};
 use crate::UnixTime;
 use crate::grant::Grant;
 use crate::keys::ClientKeys;
+use crate::rate_limit::ClientRateLimit;
 use crate::secret::{SecretValue, TokenMinter};
 use crate::store::Store;
 use crate::token::NewAccessToken;
@@ -65,6 +66,7 @@ pub struct Gnap {
     keys: Arc<dyn ClientKeys>,
     minter: Arc<dyn TokenMinter>,
     config: GnapConfig,
+    rate_limit: Option<Arc<dyn ClientRateLimit>>,
 }
 
 impl Gnap {
@@ -80,7 +82,14 @@ impl Gnap {
             keys,
             minter,
             config,
+            rate_limit: None,
         }
+    }
+
+    /// Charges every signed request to its client's budget before its key is looked up.
+    pub fn with_rate_limit(mut self, rate_limit: Arc<dyn ClientRateLimit>) -> Self {
+        self.rate_limit = Some(rate_limit);
+        self
     }
 
     pub fn config(&self) -> &GnapConfig {

@@ -9,4 +9,5 @@ pub mod health;
 pub mod interaction;
 pub mod introspection;
 pub mod oauth;
+pub mod openapi;
 pub mod token;
