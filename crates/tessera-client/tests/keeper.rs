@@ -155,9 +155,11 @@ async fn a_single_user_always_gets_an_active_token_across_expiries() {
         checked += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Rotations happen at 1.5 s and 3 s; how many checks fit in between depends on the machine's
+    // load, so only "several" is asserted, never a speed.
     let rotations = keeper.rotations().await;
     assert!((2..=3).contains(&rotations), "{rotations} rotations");
-    assert!(checked > 30);
+    assert!(checked >= 5, "{checked} checks");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
