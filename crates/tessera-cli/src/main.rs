@@ -6,6 +6,7 @@ mod client;
 mod client_args;
 mod grant;
 mod keys;
+mod oauth;
 mod serve;
 mod token;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Rotate and revoke access tokens, as a client.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// OAuth 2.0 token lifecycle, as a client: refresh, revoke.
+    #[command(subcommand)]
+    Oauth(oauth::OAuthCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Client(args) => client::run(args),
         Command::Grant(command) => grant::run(command),
         Command::Token(command) => token::run(command),
+        Command::Oauth(command) => oauth::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

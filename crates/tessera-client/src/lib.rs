@@ -42,8 +42,10 @@ pub mod client;
 pub mod error;
 pub mod grant;
 pub mod keeper;
+pub mod oauth;
 pub mod token;
 
 pub use client::{AuthenticatedClient, ClientConfig, PrivateKey};
 pub use error::ClientError;
 pub use keeper::{KeptToken, TokenKeeper};
+pub use oauth::{OAuthClient, OAuthClientError};

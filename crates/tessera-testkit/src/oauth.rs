@@ -192,6 +192,40 @@ impl OAuthHarness {
     }
 }
 
+impl OAuthHarness {
+    /// Authorization code + PKCE for `subject`, exchanged at once; the token response.
+    pub async fn code_flow(&self, client: &Registered, scope: &str, subject: &str) -> Value {
+        let (verifier, challenge) = pkce();
+        let back = self
+            .consent(
+                &[
+                    ("response_type", "code"),
+                    ("client_id", &client.id),
+                    ("redirect_uri", REDIRECT_URI),
+                    ("scope", scope),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                ],
+                Some(subject),
+            )
+            .await;
+        let code = query_param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+        let reply = self
+            .token_with_body(
+                client,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", REDIRECT_URI),
+                    ("code_verifier", &verifier),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+}
+
 async fn reply(response: reqwest::Response) -> FormReply {
     let status = response.status().as_u16();
     let header = |name: &str| {
