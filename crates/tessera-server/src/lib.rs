@@ -20,4 +20,4 @@ pub use app::{RunningServer, ServerError, start, start_with_store};
 pub use clock::now;
 pub use config::ServerConfig;
 pub use jwks::HttpClientKeys;
-pub use storage::open_store;
+pub use storage::{migrate, open_store};

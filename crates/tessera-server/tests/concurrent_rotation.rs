@@ -1,13 +1,13 @@
-//! Rotation is one atomic transaction: of N simultaneous rotations of one token, exactly one wins.
+//! Rotation is one atomic transaction: of N simultaneous rotations of one token, exactly one wins,
+//! on either storage backend.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_access};
+use tessera_testkit::{Backend, TestClient, TestServer, WalletServer, incoming_payment_access};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn thirty_two_concurrent_rotations_yield_exactly_one_success() {
-    let server = TestServer::start().await;
+async fn thirty_two_concurrent_rotations_yield_exactly_one_success(backend: Backend) {
+    let server = TestServer::start(backend).await;
     let wallets = WalletServer::start().await;
     let alice = std::sync::Arc::new(TestClient::register(&wallets, "alice"));
     let reply = alice
@@ -57,17 +57,7 @@ async fn thirty_two_concurrent_rotations_yield_exactly_one_success() {
     assert!(!server.is_active(&value).await);
 
     // Exactly one new token row exists: the original plus the winner.
-    let db = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_tokens")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    let active: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM access_tokens WHERE status = 'active'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
-    assert_eq!((rows, active), (2, 1));
+    assert_eq!(server.database.token_counts().await, (2, 1));
 }
+
+tessera_testkit::backend_tests!(thirty_two_concurrent_rotations_yield_exactly_one_success,);

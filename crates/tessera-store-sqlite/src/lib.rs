@@ -5,8 +5,6 @@
 //! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
 //! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
 
-mod rows;
-
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -20,18 +18,16 @@ use tessera_core::secret::TokenHash;
 use tessera_core::store::{GrantStore, StoreError, TokenStore};
 use tessera_core::token::{NewAccessToken, TokenWithGrant};
 
-use rows::{GrantRow, TokenWithGrantRow, store_error};
+use tessera_store_sql::rows::{
+    GRANT_COLUMNS, GrantRow, SELECT_TOKEN_WITH_GRANT, TokenWithGrantRow,
+};
+use tessera_store_sql::{statements, store_error};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
 }
-
-const TOKEN_WITH_GRANT: &str = "SELECT t.manage_id, t.grant_id, t.value_hash, t.status, t.created_at AS token_created_at, \
-     t.expires_at, g.id, g.state, g.finalization, g.client_wallet_address, g.client_jwk, g.access, \
-     g.continue_id, g.continue_token_hash, g.created_at \
-     FROM access_tokens t JOIN grants g ON g.id = t.grant_id";
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite:path` or
@@ -87,7 +83,7 @@ impl SqliteStore {
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
-        let sql = format!("{TOKEN_WITH_GRANT} WHERE {condition}");
+        let sql = format!("{SELECT_TOKEN_WITH_GRANT} WHERE {condition}");
         let row: Option<TokenWithGrantRow> = sqlx::query_as(&sql)
             .bind(bind)
             .fetch_optional(&self.reader)
@@ -95,25 +91,6 @@ impl SqliteStore {
             .map_err(store_error)?;
         row.map(TokenWithGrantRow::into_domain).transpose()
     }
-}
-
-async fn insert_token(
-    tx: &mut sqlx::SqliteConnection,
-    token: &NewAccessToken,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO access_tokens (manage_id, grant_id, value_hash, status, created_at, expires_at) \
-         VALUES (?, ?, ?, 'active', ?, ?)",
-    )
-    .bind(&token.manage_id)
-    .bind(&token.grant_id)
-    .bind(token.value_hash.as_bytes())
-    .bind(token.created_at.0)
-    .bind(token.expires_at.0)
-    .execute(tx)
-    .await
-    .map_err(store_error)?;
-    Ok(())
 }
 
 #[async_trait]
@@ -125,38 +102,26 @@ impl GrantStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let row = GrantRow::from_domain(grant)?;
         let mut tx = self.writer.begin().await.map_err(store_error)?;
-        sqlx::query(
-            "INSERT INTO grants (id, state, finalization, client_wallet_address, client_jwk, access, \
-             continue_id, continue_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&row.id)
-        .bind(&row.state)
-        .bind(&row.finalization)
-        .bind(&row.client_wallet_address)
-        .bind(&row.client_jwk)
-        .bind(&row.access)
-        .bind(&row.continue_id)
-        .bind(&row.continue_token_hash)
-        .bind(row.created_at)
-        .bind(row.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        statements::insert_grant(&row)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         if let Some(token) = token {
-            insert_token(&mut tx, token).await?;
+            statements::insert_token(token)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
         }
         tx.commit().await.map_err(store_error)
     }
 
     async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
-        let row: Option<GrantRow> = sqlx::query_as(
-            "SELECT id, state, finalization, client_wallet_address, client_jwk, access, continue_id, \
-             continue_token_hash, created_at FROM grants WHERE continue_id = ?",
-        )
-        .bind(continue_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(store_error)?;
+        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE continue_id = ?");
+        let row: Option<GrantRow> = sqlx::query_as(&sql)
+            .bind(continue_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?;
         row.map(GrantRow::into_domain).transpose()
     }
 
@@ -219,7 +184,10 @@ impl TokenStore for SqliteStore {
         if rotated != 1 {
             return Err(StoreError::NotLive); // dropping `tx` rolls back
         }
-        insert_token(&mut tx, new).await?;
+        statements::insert_token(new)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 

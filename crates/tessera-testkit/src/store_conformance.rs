@@ -1,6 +1,6 @@
 //! The storage contract, as tests every backend must pass. A backend's test file invokes
-//! [`store_conformance_tests!`] with an expression that opens a fresh, empty store, and gets one
-//! `#[tokio::test]` per behaviour.
+//! [`store_conformance_tests!`] with an expression that opens a fresh, empty store (alone, or
+//! with what must outlive it, see [`Opened`]), and gets one `#[tokio::test]` per behaviour.
 
 use std::sync::Arc;
 
@@ -10,6 +10,30 @@ use tessera_core::secret::TokenHash;
 use tessera_core::store::{Store, StoreError};
 use tessera_core::token::{NewAccessToken, TokenStatus};
 use tessera_proto::AccessItem;
+
+/// A fresh store, and what must live as long as it (its temporary directory or schema).
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    _keep: Box<dyn Send>,
+}
+
+impl From<Arc<dyn Store>> for Opened {
+    fn from(store: Arc<dyn Store>) -> Opened {
+        Opened {
+            store,
+            _keep: Box::new(()),
+        }
+    }
+}
+
+impl<K: Send + 'static> From<(Arc<dyn Store>, K)> for Opened {
+    fn from((store, keep): (Arc<dyn Store>, K)) -> Opened {
+        Opened {
+            store,
+            _keep: Box::new(keep),
+        }
+    }
+}
 
 pub const T0: UnixTime = UnixTime(1_800_000_000);
 
@@ -336,8 +360,67 @@ pub async fn sweeping_deletes_only_long_expired_tokens_in_batches(store: Arc<dyn
     );
 }
 
+pub async fn concurrent_sweeps_delete_each_token_once(store: Arc<dyn Store>) {
+    const EXPIRED: u64 = 40;
+    for i in 0..EXPIRED {
+        let g = grant();
+        store
+            .create_grant(&g, Some(&token(&g, &format!("swept{i}"), 10)))
+            .await
+            .unwrap();
+    }
+    let cutoff = T0.plus_secs(100);
+    // Four sweepers at once, as several nodes would run them.
+    let mut sweepers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        sweepers.spawn(async move {
+            let mut deleted = 0;
+            loop {
+                match store.sweep_expired_tokens(cutoff, 3).await.unwrap() {
+                    0 => return deleted,
+                    n => deleted += n,
+                }
+            }
+        });
+    }
+    let mut deleted = 0;
+    while let Some(n) = sweepers.join_next().await {
+        deleted += n.unwrap();
+    }
+    assert_eq!(deleted, EXPIRED, "every token deleted, and counted, once");
+    assert_eq!(store.sweep_expired_tokens(cutoff, 100).await.unwrap(), 0);
+}
+
+pub async fn a_grant_revoked_during_rotations_keeps_no_active_token(store: Arc<dyn Store>) {
+    for round in 0..20 {
+        let g = grant();
+        let old = token(&g, &format!("race{round}"), 600);
+        store.create_grant(&g, Some(&old)).await.unwrap();
+        let new = token(&g, &format!("race{round}-new"), 600);
+        let rotation = {
+            let (store, old_id, new) = (store.clone(), old.manage_id.clone(), new.clone());
+            tokio::spawn(async move { store.rotate_access_token(&old_id, &new, T0).await })
+        };
+        assert!(store.revoke_grant(&g.id, T0).await.unwrap());
+        match rotation.await.unwrap() {
+            Ok(()) | Err(StoreError::NotLive) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+        for manage_id in [&old.manage_id, &new.manage_id] {
+            if let Some(t) = store.token_by_manage_id(manage_id).await.unwrap() {
+                assert_ne!(
+                    t.token.status,
+                    TokenStatus::Active,
+                    "round {round}: a token of a revoked grant is still active"
+                );
+            }
+        }
+    }
+}
+
 /// One `#[tokio::test]` per behaviour of the storage contract. `$open` is an async expression
-/// that yields a fresh `Arc<dyn Store>`.
+/// that yields a fresh `Arc<dyn Store>`, or a pair of it and what must outlive it.
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($open:expr) => {
@@ -352,14 +435,16 @@ macro_rules! store_conformance_tests {
             a_rotated_token_stays_rotated_when_revoked,
             revoking_a_grant_revokes_all_its_tokens,
             sweeping_deletes_only_long_expired_tokens_in_batches,
+            concurrent_sweeps_delete_each_token_once,
+            a_grant_revoked_during_rotations_keeps_no_active_token,
         );
     };
     (@tests $open:expr; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let store: std::sync::Arc<dyn tessera_core::store::Store> = $open.await;
-                $crate::store_conformance::$name(store).await;
+                let opened: $crate::store_conformance::Opened = $open.await.into();
+                $crate::store_conformance::$name(opened.store.clone()).await;
             }
         )*
     };

@@ -1,5 +1,6 @@
-//! Mapping between SQLite rows and the domain model. Enums are stored as short lowercase words
-//! (checked by the schema), access items and JWKs as JSON text.
+//! Mapping between SQL rows and the domain model, the same for every SQL backend. Enums are
+//! stored as short lowercase words (checked by the schema), access items and JWKs as JSON text,
+//! hashes as bytes, times as Unix seconds. The `FromRow` derives are generic over the database.
 
 use sqlx::FromRow;
 use tessera_core::UnixTime;
@@ -8,17 +9,19 @@ use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
 use tessera_core::token::{AccessTokenRecord, TokenStatus, TokenWithGrant};
 
-pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        other => StoreError::Backend(other.to_string()),
-    }
-}
+/// The columns [`GrantRow`] reads, from `grants`.
+pub const GRANT_COLUMNS: &str = "id, state, finalization, client_wallet_address, client_jwk, access, \
+     continue_id, continue_token_hash, created_at";
+
+/// A `SELECT` of [`TokenWithGrantRow`]s: tokens `t` joined with their grants `g`; append a
+/// `WHERE` clause.
+pub const SELECT_TOKEN_WITH_GRANT: &str = "SELECT t.manage_id, t.grant_id, t.value_hash, t.status, \
+     t.created_at AS token_created_at, t.expires_at, g.id, g.state, g.finalization, \
+     g.client_wallet_address, g.client_jwk, g.access, g.continue_id, g.continue_token_hash, g.created_at \
+     FROM access_tokens t JOIN grants g ON g.id = t.grant_id";
 
 #[derive(Debug, FromRow)]
-pub(crate) struct GrantRow {
+pub struct GrantRow {
     pub id: String,
     pub state: String,
     pub finalization: Option<String>,
@@ -31,7 +34,7 @@ pub(crate) struct GrantRow {
 }
 
 #[derive(Debug, FromRow)]
-pub(crate) struct TokenWithGrantRow {
+pub struct TokenWithGrantRow {
     manage_id: String,
     grant_id: String,
     value_hash: Vec<u8>,
