@@ -2,6 +2,7 @@
 //! become `anyhow` reports, and everything else lives in the library crates.
 
 mod keys;
+mod migrate;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Run the authorization server.
     Serve(serve::ServeArgs),
+    /// Bring the database schema up to date, then exit.
+    Migrate(migrate::MigrateArgs),
     /// Client key pairs (Ed25519) for Open Payments request signing.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -30,6 +33,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Keys(command) => keys::run(command),
     }
 }

@@ -17,9 +17,14 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// `tessera serve --log-json` on ephemeral loopback ports, with a database in `dir`.
+    /// `tessera serve --log-json` on ephemeral loopback ports, with a SQLite database in `dir`.
     pub fn start(dir: &Path, extra_args: &[&str]) -> ServeProcess {
         let db = format!("sqlite://{}", dir.join("tessera.db").display());
+        Self::start_on(&db, extra_args)
+    }
+
+    /// `tessera serve --log-json` on ephemeral loopback ports, with the database at `db`.
+    pub fn start_on(db: &str, extra_args: &[&str]) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args([
                 "serve",
@@ -29,7 +34,7 @@ impl ServeProcess {
                 "127.0.0.1:0",
                 "--log-json",
             ])
-            .args(["--database-url", &db])
+            .args(["--database-url", db])
             .args(extra_args)
             .env_remove("TESSERA_PUBLIC_URL")
             .env("RUST_LOG", "info")
