@@ -14,11 +14,13 @@ pub struct TestClient {
     http: reqwest::Client,
 }
 
-/// A response: status and JSON body (`Value::Null` when empty).
+/// A response: status, JSON body (`Value::Null` when empty) and `Retry-After`.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
@@ -136,6 +138,11 @@ impl TestClient {
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let bytes = response.bytes().await.unwrap();
         let body = if bytes.is_empty() {
             Value::Null
@@ -147,6 +154,10 @@ impl TestClient {
                 )
             })
         };
-        Reply { status, body }
+        Reply {
+            status,
+            body,
+            retry_after,
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! PostgreSQL tests never skip: if the server cannot be reached, the test fails and says how to
 //! provide one.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use sqlx::Connection as _;
@@ -27,6 +28,26 @@ pub fn postgres_url() -> String {
         .ok()
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+/// The address of the tests' PostgreSQL server, e.g. for a [`crate::TcpProxy`] in front of it.
+pub async fn postgres_addr() -> SocketAddr {
+    let url = reqwest::Url::parse(&postgres_url()).unwrap();
+    let host = url.host_str().expect("a PostgreSQL URL with a host");
+    let port = url.port().unwrap_or(5432);
+    tokio::net::lookup_host((host, port))
+        .await
+        .unwrap()
+        .next()
+        .unwrap()
+}
+
+/// `url` with its server address replaced by `addr` (to go through a proxy).
+pub fn url_via(url: &str, addr: SocketAddr) -> String {
+    let mut url = reqwest::Url::parse(url).unwrap();
+    url.set_ip_host(addr.ip()).unwrap();
+    url.set_port(Some(addr.port())).unwrap();
+    url.to_string()
 }
 
 /// One test's database; what it holds is deleted when this is dropped.

@@ -14,7 +14,10 @@ pub mod store_conformance;
 mod wallet;
 
 pub use client::{Reply, Tamper, TestClient};
-pub use database::{Backend, DEFAULT_POSTGRES_URL, PostgresSchema, TestDatabase, postgres_url};
+pub use database::{
+    Backend, DEFAULT_POSTGRES_URL, PostgresSchema, TestDatabase, postgres_addr, postgres_url,
+    url_via,
+};
 pub use proxy::TcpProxy;
 pub use server::{TestServer, introspect};
 pub use wallet::WalletServer;
