@@ -14,6 +14,7 @@ use common::ServeProcess;
 use serde_json::Value;
 use tessera_testkit::{
     Backend, TestClient, TestDatabase, WalletServer, incoming_payment_access, introspect,
+    rotate_at_once,
 };
 
 /// Both nodes on one fresh PostgreSQL schema.
@@ -63,29 +64,11 @@ async fn thirty_two_rotations_spread_over_two_nodes_have_exactly_one_winner() {
     let alice = Arc::new(TestClient::register(&wallets, "alice"));
     let (token, _) = issue(&a, &alice).await;
 
-    let barrier = Arc::new(tokio::sync::Barrier::new(32));
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..32 {
-        let manage = on(if i % 2 == 0 { &a } else { &b }, &token.manage);
-        let (alice, value, barrier) = (alice.clone(), token.value.clone(), barrier.clone());
-        tasks.spawn(async move {
-            barrier.wait().await;
-            alice.rotate(&manage, &value).await
-        });
-    }
-    let mut winners = Vec::new();
-    while let Some(reply) = tasks.join_next().await {
-        let reply = reply.unwrap();
-        match reply.status {
-            200 => winners.push(
-                reply.body["access_token"]["value"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            ),
-            _ => reply.assert_error(400, "invalid_rotation"),
-        }
-    }
+    // Half of them sent to each node.
+    let manage_urls = (0..32)
+        .map(|i| on(if i % 2 == 0 { &a } else { &b }, &token.manage))
+        .collect();
+    let winners = rotate_at_once(alice, &token.value, manage_urls).await;
     assert_eq!(winners.len(), 1, "exactly one rotation succeeds");
     for node in [&a, &b] {
         assert!(is_active(node, &winners[0]).await);

@@ -4,7 +4,9 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use tessera_testkit::{Backend, TestClient, TestServer, WalletServer, incoming_payment_access};
+use tessera_testkit::{
+    Backend, TestClient, TestServer, WalletServer, incoming_payment_access, rotate_at_once,
+};
 
 async fn thirty_two_concurrent_rotations_yield_exactly_one_success(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -25,33 +27,7 @@ async fn thirty_two_concurrent_rotations_yield_exactly_one_success(backend: Back
         .unwrap()
         .to_owned();
 
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(32));
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..32 {
-        let (alice, manage, value, barrier) = (
-            alice.clone(),
-            manage.clone(),
-            value.clone(),
-            barrier.clone(),
-        );
-        tasks.spawn(async move {
-            barrier.wait().await;
-            alice.rotate(&manage, &value).await
-        });
-    }
-    let mut winners = Vec::new();
-    while let Some(reply) = tasks.join_next().await {
-        let reply = reply.unwrap();
-        match reply.status {
-            200 => winners.push(
-                reply.body["access_token"]["value"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            ),
-            _ => reply.assert_error(400, "invalid_rotation"),
-        }
-    }
+    let winners = rotate_at_once(alice, &value, vec![manage; 32]).await;
     assert_eq!(winners.len(), 1, "exactly one rotation succeeds");
     assert!(server.is_active(&winners[0]).await);
     assert!(!server.is_active(&value).await);

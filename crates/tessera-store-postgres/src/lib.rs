@@ -35,10 +35,8 @@ use tessera_core::grant::Grant;
 use tessera_core::secret::TokenHash;
 use tessera_core::store::{GrantStore, StoreError, TokenStore};
 use tessera_core::token::{NewAccessToken, TokenWithGrant};
-use tessera_store_sql::rows::{
-    GRANT_COLUMNS, GrantRow, SELECT_TOKEN_WITH_GRANT, TokenWithGrantRow,
-};
-use tessera_store_sql::statements;
+use tessera_store_sql::rows::{GrantRow, TokenWithGrantRow};
+use tessera_store_sql::statements::{self, TokenEnd};
 
 use errors::{migrate_error, store_error};
 
@@ -115,23 +113,6 @@ impl PostgresStore {
             .map_err(store_error)?;
         Ok(PostgresStore { pool })
     }
-
-    async fn token_where<T>(
-        &self,
-        condition: &str,
-        bind: T,
-    ) -> Result<Option<TokenWithGrant>, StoreError>
-    where
-        T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
-    {
-        let sql = format!("{SELECT_TOKEN_WITH_GRANT} WHERE {condition}");
-        let row: Option<TokenWithGrantRow> = sqlx::query_as(&sql)
-            .bind(bind)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        row.map(TokenWithGrantRow::into_domain).transpose()
-    }
 }
 
 #[async_trait]
@@ -157,9 +138,7 @@ impl GrantStore for PostgresStore {
     }
 
     async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
-        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE continue_id = $1");
-        let row: Option<GrantRow> = sqlx::query_as(&sql)
-            .bind(continue_id)
+        let row = statements::grant_by_continue_id(continue_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(store_error)?;
@@ -170,25 +149,15 @@ impl GrantStore for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         // Takes the grant's row lock first: rotations of its tokens (which share-lock the grant)
         // finish before this goes on, or wait for it and then find the grant revoked.
-        let revoked = sqlx::query(
-            "UPDATE grants SET state = 'finalized', finalization = 'revoked', updated_at = $1 \
-             WHERE id = $2 AND finalization IS DISTINCT FROM 'revoked'",
-        )
-        .bind(now.0)
-        .bind(grant_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        sqlx::query(
-            "UPDATE access_tokens SET status = 'revoked', revoked_at = $1 \
-             WHERE grant_id = $2 AND status = 'active'",
-        )
-        .bind(now.0)
-        .bind(grant_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        let revoked = statements::finalize_grant_as_revoked(grant_id, now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
+        statements::revoke_active_tokens_of_grant(grant_id, now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         Ok(revoked == 1)
     }
@@ -200,13 +169,19 @@ impl TokenStore for PostgresStore {
         &self,
         manage_id: &str,
     ) -> Result<Option<TokenWithGrant>, StoreError> {
-        self.token_where("t.manage_id = $1", manage_id.to_owned())
+        let row = statements::token_by_manage_id(manage_id)
+            .fetch_optional(&self.pool)
             .await
+            .map_err(store_error)?;
+        row.map(TokenWithGrantRow::into_domain).transpose()
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError> {
-        self.token_where("t.value_hash = $1", hash.as_bytes().to_vec())
+        let row = statements::token_by_hash(hash)
+            .fetch_optional(&self.pool)
             .await
+            .map_err(store_error)?;
+        row.map(TokenWithGrantRow::into_domain).transpose()
     }
 
     async fn rotate_access_token(
@@ -229,16 +204,13 @@ impl TokenStore for PostgresStore {
         if grant_live.is_none() {
             return Err(StoreError::NotLive); // dropping `tx` rolls back
         }
-        let rotated = sqlx::query(
-            "UPDATE access_tokens SET status = 'rotated', revoked_at = $1 \
-             WHERE manage_id = $2 AND status = 'active'",
-        )
-        .bind(now.0)
-        .bind(old_manage_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
+        // Of concurrent rotations, the first takes the token's row lock; the others wait for its
+        // commit, then find the token no longer active.
+        let rotated = statements::end_active_token(old_manage_id, TokenEnd::Rotated, now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
         if rotated != 1 {
             return Err(StoreError::NotLive);
         }
@@ -250,15 +222,10 @@ impl TokenStore for PostgresStore {
     }
 
     async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE access_tokens SET status = 'revoked', revoked_at = $1 \
-             WHERE manage_id = $2 AND status = 'active'",
-        )
-        .bind(now.0)
-        .bind(manage_id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
+        statements::end_active_token(manage_id, TokenEnd::Revoked, now)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 

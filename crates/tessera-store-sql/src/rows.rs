@@ -9,17 +9,6 @@ use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
 use tessera_core::token::{AccessTokenRecord, TokenStatus, TokenWithGrant};
 
-/// The columns [`GrantRow`] reads, from `grants`.
-pub const GRANT_COLUMNS: &str = "id, state, finalization, client_wallet_address, client_jwk, access, \
-     continue_id, continue_token_hash, created_at";
-
-/// A `SELECT` of [`TokenWithGrantRow`]s: tokens `t` joined with their grants `g`; append a
-/// `WHERE` clause.
-pub const SELECT_TOKEN_WITH_GRANT: &str = "SELECT t.manage_id, t.grant_id, t.value_hash, t.status, \
-     t.created_at AS token_created_at, t.expires_at, g.id, g.state, g.finalization, \
-     g.client_wallet_address, g.client_jwk, g.access, g.continue_id, g.continue_token_hash, g.created_at \
-     FROM access_tokens t JOIN grants g ON g.id = t.grant_id";
-
 #[derive(Debug, FromRow)]
 pub struct GrantRow {
     pub id: String,

@@ -18,10 +18,9 @@ use tessera_core::secret::TokenHash;
 use tessera_core::store::{GrantStore, StoreError, TokenStore};
 use tessera_core::token::{NewAccessToken, TokenWithGrant};
 
-use tessera_store_sql::rows::{
-    GRANT_COLUMNS, GrantRow, SELECT_TOKEN_WITH_GRANT, TokenWithGrantRow,
-};
-use tessera_store_sql::{statements, store_error};
+use tessera_store_sql::rows::{GrantRow, TokenWithGrantRow};
+use tessera_store_sql::statements::{self, TokenEnd};
+use tessera_store_sql::store_error;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -74,23 +73,6 @@ impl SqliteStore {
             .map_err(store_error)?;
         Ok(result == "ok")
     }
-
-    async fn token_where<T>(
-        &self,
-        condition: &str,
-        bind: T,
-    ) -> Result<Option<TokenWithGrant>, StoreError>
-    where
-        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
-    {
-        let sql = format!("{SELECT_TOKEN_WITH_GRANT} WHERE {condition}");
-        let row: Option<TokenWithGrantRow> = sqlx::query_as(&sql)
-            .bind(bind)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
-        row.map(TokenWithGrantRow::into_domain).transpose()
-    }
 }
 
 #[async_trait]
@@ -116,9 +98,7 @@ impl GrantStore for SqliteStore {
     }
 
     async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
-        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE continue_id = ?");
-        let row: Option<GrantRow> = sqlx::query_as(&sql)
-            .bind(continue_id)
+        let row = statements::grant_by_continue_id(continue_id)
             .fetch_optional(&self.reader)
             .await
             .map_err(store_error)?;
@@ -127,24 +107,15 @@ impl GrantStore for SqliteStore {
 
     async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let revoked = sqlx::query(
-            "UPDATE grants SET state = 'finalized', finalization = 'revoked', updated_at = ? \
-             WHERE id = ? AND finalization IS NOT 'revoked'",
-        )
-        .bind(now.0)
-        .bind(grant_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        sqlx::query(
-            "UPDATE access_tokens SET status = 'revoked', revoked_at = ? WHERE grant_id = ? AND status = 'active'",
-        )
-        .bind(now.0)
-        .bind(grant_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        let revoked = statements::finalize_grant_as_revoked(grant_id, now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
+        statements::revoke_active_tokens_of_grant(grant_id, now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         Ok(revoked == 1)
     }
@@ -156,13 +127,19 @@ impl TokenStore for SqliteStore {
         &self,
         manage_id: &str,
     ) -> Result<Option<TokenWithGrant>, StoreError> {
-        self.token_where("t.manage_id = ?", manage_id.to_owned())
+        let row = statements::token_by_manage_id(manage_id)
+            .fetch_optional(&self.reader)
             .await
+            .map_err(store_error)?;
+        row.map(TokenWithGrantRow::into_domain).transpose()
     }
 
     async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError> {
-        self.token_where("t.value_hash = ?", hash.as_bytes().to_vec())
+        let row = statements::token_by_hash(hash)
+            .fetch_optional(&self.reader)
             .await
+            .map_err(store_error)?;
+        row.map(TokenWithGrantRow::into_domain).transpose()
     }
 
     async fn rotate_access_token(
@@ -171,16 +148,13 @@ impl TokenStore for SqliteStore {
         new: &NewAccessToken,
         now: UnixTime,
     ) -> Result<(), StoreError> {
+        // One writer: nothing can change the old token between this update and the commit.
         let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let rotated = sqlx::query(
-            "UPDATE access_tokens SET status = 'rotated', revoked_at = ? WHERE manage_id = ? AND status = 'active'",
-        )
-        .bind(now.0)
-        .bind(old_manage_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
+        let rotated = statements::end_active_token(old_manage_id, TokenEnd::Rotated, now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
         if rotated != 1 {
             return Err(StoreError::NotLive); // dropping `tx` rolls back
         }
@@ -192,14 +166,10 @@ impl TokenStore for SqliteStore {
     }
 
     async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE access_tokens SET status = 'revoked', revoked_at = ? WHERE manage_id = ? AND status = 'active'",
-        )
-        .bind(now.0)
-        .bind(manage_id)
-        .execute(&self.writer)
-        .await
-        .map_err(store_error)?;
+        statements::end_active_token(manage_id, TokenEnd::Revoked, now)
+            .execute(&self.writer)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 

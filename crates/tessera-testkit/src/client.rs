@@ -161,3 +161,36 @@ impl TestClient {
         }
     }
 }
+
+/// Rotates `token` once at each of `manage_urls` (the same management URL, possibly as it reads
+/// on different nodes), all requests released at the same moment. Every rotation but the
+/// winners must be refused with `invalid_rotation`; returns the winners' new token values.
+pub async fn rotate_at_once(
+    client: std::sync::Arc<TestClient>,
+    token: &str,
+    manage_urls: Vec<String>,
+) -> Vec<String> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(manage_urls.len()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for manage in manage_urls {
+        let (client, token, barrier) = (client.clone(), token.to_owned(), barrier.clone());
+        tasks.spawn(async move {
+            barrier.wait().await;
+            client.rotate(&manage, &token).await
+        });
+    }
+    let mut winners = Vec::new();
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        match reply.status {
+            200 => winners.push(
+                reply.body["access_token"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            ),
+            _ => reply.assert_error(400, "invalid_rotation"),
+        }
+    }
+    winners
+}

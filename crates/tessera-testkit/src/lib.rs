@@ -13,7 +13,7 @@ mod server;
 pub mod store_conformance;
 mod wallet;
 
-pub use client::{Reply, Tamper, TestClient};
+pub use client::{Reply, Tamper, TestClient, rotate_at_once};
 pub use database::{
     Backend, DEFAULT_POSTGRES_URL, PostgresSchema, TestDatabase, postgres_addr, postgres_url,
     url_via,
