@@ -100,9 +100,11 @@ impl PostgresStore {
     ) -> Result<PostgresStore, StoreError> {
         migrate(url).await?;
         let statement_timeout = format!("{}ms", settings.statement_timeout.as_millis());
-        let options = connect_options(url)?
-            .application_name("tessera")
-            .options([("statement_timeout", statement_timeout.as_str())]);
+        let mut options =
+            connect_options(url)?.options([("statement_timeout", statement_timeout.as_str())]);
+        if options.get_application_name().is_none() {
+            options = options.application_name("tessera"); // shows in pg_stat_activity
+        }
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
