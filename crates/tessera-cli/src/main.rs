@@ -1,6 +1,7 @@
 //! The `tessera` command. This is the binary's edge: flags and environment are read here, errors
 //! become `anyhow` reports, and everything else lives in the library crates.
 
+mod client;
 mod keys;
 mod migrate;
 mod serve;
@@ -27,6 +28,8 @@ enum Command {
     /// Client key pairs (Ed25519) for Open Payments request signing.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// OAuth client registry: create, list, delete, rotate-secret.
+    Client(client::ClientArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,5 +38,6 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Keys(command) => keys::run(command),
+        Command::Client(args) => client::run(args),
     }
 }

@@ -10,7 +10,8 @@ use tracing_subscriber::EnvFilter;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tessera.db";
 
-#[derive(Args, Debug)]
+// No `Debug`: it holds the admin token.
+#[derive(Args)]
 pub struct ServeArgs {
     /// Public listener (GNAP endpoints).
     #[arg(long, env = "TESSERA_LISTEN", default_value = "127.0.0.1:3000")]
@@ -43,6 +44,32 @@ pub struct ServeArgs {
     /// How long fetched client keys (jwks.json) are cached, seconds.
     #[arg(long, env = "TESSERA_CLIENT_KEY_TTL", default_value_t = 300)]
     client_key_ttl: u64,
+    /// The identity provider's consent page for interactive grants (outgoing payments).
+    #[arg(long, env = "TESSERA_IDP_CONSENT_URL")]
+    idp_consent_url: Option<String>,
+    /// Serve a minimal built-in consent page instead of an IdP (development and demos only).
+    #[arg(long, env = "TESSERA_DEV_CONSENT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    dev_consent: bool,
+    /// Bearer token for the IdP API on the internal listener (prefer the environment variable:
+    /// flags are visible in the process list).
+    #[arg(long, env = "TESSERA_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// How long the account holder has to decide on an interactive grant, seconds.
+    #[arg(long, env = "TESSERA_INTERACTION_TTL", default_value_t = 600, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    interaction_ttl: i64,
+    /// The `wait` clients must respect between polls of a pending grant, seconds.
+    #[arg(long, env = "TESSERA_CONTINUE_WAIT", default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=3_600))]
+    continue_wait: i64,
+    /// OAuth: absolute lifetime of a refresh-token chain, seconds.
+    #[arg(long, env = "TESSERA_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(i64).range(60..))]
+    refresh_token_ttl: i64,
+    /// OAuth: a refresh token unused this long expires, seconds.
+    #[arg(long, env = "TESSERA_REFRESH_TOKEN_IDLE", default_value_t = 14 * 24 * 3600, value_parser = clap::value_parser!(i64).range(60..))]
+    refresh_token_idle: i64,
+    /// OAuth: seconds during which a just-consumed refresh token returns the same successor
+    /// (a retry after a lost response) instead of revoking its family; 0 = off.
+    #[arg(long, env = "TESSERA_REFRESH_GRACE", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=300))]
+    refresh_grace: i64,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TESSERA_LOG_JSON")]
     log_json: bool,
@@ -59,6 +86,14 @@ impl ServeArgs {
             allow_http: self.allow_http,
             signature_max_skew_secs: self.signature_max_skew,
             client_key_ttl: Duration::from_secs(self.client_key_ttl),
+            idp_consent_url: self.idp_consent_url.clone(),
+            dev_consent: self.dev_consent,
+            admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            interaction_ttl_secs: self.interaction_ttl,
+            continue_wait_secs: self.continue_wait,
+            refresh_token_ttl_secs: self.refresh_token_ttl,
+            refresh_token_idle_secs: self.refresh_token_idle,
+            refresh_grace_secs: self.refresh_grace,
             ..ServerConfig::default()
         }
     }

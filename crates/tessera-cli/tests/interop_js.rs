@@ -103,3 +103,62 @@ async fn official_js_client_runs_the_token_lifecycle() {
     assert!(!stdout.contains("FAIL"), "{report}");
     assert!(server.stop().success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn official_js_client_runs_an_interactive_outgoing_payment_grant() {
+    const IDP_CONSENT_URL: &str = "https://idp.example/consent";
+    const ADMIN_TOKEN: &str = "interop-admin-token";
+    let dir = interop_dir();
+    ensure_npm_packages(&dir);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let server = common::ServeProcess::start_with_env(
+        tmp.path(),
+        &[
+            "--allow-http",
+            "--idp-consent-url",
+            IDP_CONSENT_URL,
+            "--interaction-ttl",
+            "2",
+            "--continue-wait",
+            "5",
+        ],
+        &[("TESSERA_ADMIN_TOKEN", ADMIN_TOKEN)],
+    );
+    let wallets = WalletServer::start().await;
+    let alice = client(&wallets, tmp.path(), "alice");
+
+    let output = tokio::task::spawn_blocking({
+        let server_url = format!("{}/", server.public_url);
+        let introspect_url = format!("{}/introspect", server.internal_url);
+        let admin_url = server.internal_url.clone();
+        move || {
+            Command::new("node")
+                .arg("gnap-interactive.mjs")
+                .current_dir(&dir)
+                .env("AUTH_SERVER_URL", server_url)
+                .env("INTROSPECT_URL", introspect_url)
+                .env("ADMIN_URL", admin_url)
+                .env("ADMIN_TOKEN", ADMIN_TOKEN)
+                .env("IDP_CONSENT_URL", IDP_CONSENT_URL)
+                .env("INTERACTION_TTL", "2")
+                .env("WALLET_ADDRESS", &alice.wallet_address)
+                .env("KEY_ID", &alice.key_id)
+                .env("PRIVATE_KEY_PATH", &alice.pem_path)
+                .output()
+                .expect("run node")
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
+    let report = format!(
+        "stdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        server.log_text()
+    );
+    assert!(output.status.success(), "interop script failed\n{report}");
+    assert!(stdout.contains("10 passed, 0 failed"), "{report}");
+    assert!(server.stop().success());
+}

@@ -62,8 +62,21 @@ async fn migrates_once_and_records_the_version(backend: Backend) {
     assert!(second.status.success(), "{second:?}");
 
     let (versions, tables) = schema_of(&database).await;
-    assert_eq!(versions, vec![(1, true)]);
-    assert_eq!(tables, vec!["access_tokens", "grants"]);
+    assert_eq!(versions, vec![(1, true), (2, true), (3, true)]);
+    assert_eq!(
+        tables,
+        vec![
+            "access_tokens",
+            "audit_events",
+            "grants",
+            "oauth_access_tokens",
+            "oauth_authorizations",
+            "oauth_clients",
+            "oauth_families",
+            "oauth_refresh_tokens",
+            "server_keys"
+        ]
+    );
 }
 
 #[test]

@@ -115,13 +115,79 @@ pub fn validate_limits(limits: &OutgoingPaymentLimits) -> Result<(), GnapError> 
     if limits
         .interval
         .as_deref()
-        .is_some_and(|i| !i.starts_with('R'))
+        .is_some_and(|i| !is_repeating_interval(i))
     {
         return Err(GnapError::InvalidRequest(
-            "interval must be an ISO 8601 repeating interval".into(),
+            "interval must be an ISO 8601 repeating interval, e.g. R/2026-01-01T00:00:00Z/P1M"
+                .into(),
         ));
     }
     Ok(())
+}
+
+/// ISO 8601 repeating interval as Open Payments uses it: `R[n]/<start>/<duration>` or
+/// `R[n]/<duration>/<end>` (a date-time and a duration). Checked by shape, not calendar: the
+/// resource server applies it; what matters here is refusing what no one could apply.
+fn is_repeating_interval(interval: &str) -> bool {
+    let parts: Vec<&str> = interval.split('/').collect();
+    let [repeat, a, b] = parts.as_slice() else {
+        return false;
+    };
+    let repeat_ok = repeat
+        .strip_prefix('R')
+        .is_some_and(|n| n.bytes().all(|c| c.is_ascii_digit()));
+    repeat_ok && ((is_date_time(a) && is_duration(b)) || (is_duration(a) && is_date_time(b)))
+}
+
+/// `P` followed by number-unit pairs (`Y M W D`, then `T` and `H M S`), at least one pair.
+fn is_duration(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) => (date, Some(time)),
+        None => (rest, None),
+    };
+    let pairs_ok = |part: &str, units: &str| {
+        let mut digits = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                digits += 1;
+            } else if units.contains(c) && digits > 0 {
+                digits = 0;
+            } else {
+                return false;
+            }
+        }
+        digits == 0
+    };
+    let has_pair = |part: &str| part.chars().any(|c| c.is_ascii_alphabetic());
+    pairs_ok(date, "YMWD")
+        && time.is_none_or(|t| !t.is_empty() && pairs_ok(t, "HMS"))
+        && (has_pair(date) || time.is_some_and(has_pair))
+}
+
+/// `YYYY-MM-DD` optionally followed by `T` and a time with an optional zone.
+fn is_date_time(text: &str) -> bool {
+    let (date, time) = match text.split_once('T') {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let d = date.as_bytes();
+    let date_ok = d.len() == 10
+        && d[4] == b'-'
+        && d[7] == b'-'
+        && d.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    date_ok
+        && time.is_none_or(|t| {
+            t.len() >= 5
+                && t.bytes().take(2).all(|c| c.is_ascii_digit())
+                && t.as_bytes().get(2) == Some(&b':')
+                && t.bytes()
+                    .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b'Z' | b'+' | b'-'))
+        })
 }
 
 fn validate_amount(amount: &Amount) -> Result<(), GnapError> {
@@ -323,5 +389,31 @@ mod tests {
         let quote_read = item(json!({"type": "quote", "actions": ["read"]}));
         assert!(matching_access(&granted, &[quote_read]).is_empty());
         assert!(matching_access(&granted, &[]).is_empty());
+    }
+
+    #[test]
+    fn repeating_intervals() {
+        for ok in [
+            "R/2026-11-23T00:00:00Z/P1M",
+            "R12/2026-11-23T08:00:00.000+01:00/P1W",
+            "R/P1DT12H/2026-12-01T00:00:00Z",
+            "R3/2026-01-01/PT30M",
+        ] {
+            assert!(is_repeating_interval(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "P1M",
+            "R/P1M",
+            "R/2026-11-23T00:00:00Z/2026-12-23T00:00:00Z",
+            "Rx/2026-11-23T00:00:00Z/P1M",
+            "R/2026-11-23T00:00:00Z/P",
+            "R/2026-11-23T00:00:00Z/PT",
+            "R/2026-11-23T00:00:00Z/P1X",
+            "R/yesterday/P1M",
+            "R/2026-11-23T00:00:00Z/P1M/extra",
+        ] {
+            assert!(!is_repeating_interval(bad), "{bad}");
+        }
     }
 }

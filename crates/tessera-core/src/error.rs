@@ -20,6 +20,16 @@ pub enum GnapError {
     /// (401 `invalid_continuation`).
     #[error("{0}")]
     InvalidContinuation(String),
+    /// A continuation with an `interact_ref` that is not this grant's (404 `invalid_continuation`).
+    #[error("unknown interaction reference")]
+    UnknownInteractRef,
+    /// An interaction URL that names no interaction (404 `unknown_interaction`).
+    #[error("unknown interaction")]
+    UnknownInteraction,
+    /// The interaction exists but cannot proceed: expired, or already decided
+    /// (400 `invalid_interaction`).
+    #[error("{0}")]
+    InvalidInteraction(String),
     /// A management URL that names no token (404 `invalid_rotation`).
     #[error("unknown token management URL")]
     UnknownToken,
@@ -47,11 +57,14 @@ impl GnapError {
             GnapError::InvalidRequest(_)
             | GnapError::UnknownClient(_)
             | GnapError::InvalidRotation(_)
+            | GnapError::InvalidInteraction(_)
             | GnapError::TooFast => 400,
             GnapError::InvalidClient(_)
             | GnapError::InvalidContinuation(_)
             | GnapError::RequestDenied(_) => 401,
-            GnapError::UnknownToken => 404,
+            GnapError::UnknownToken
+            | GnapError::UnknownInteractRef
+            | GnapError::UnknownInteraction => 404,
             GnapError::Unavailable => 503,
             GnapError::Internal(_) => 500,
         }
@@ -63,7 +76,11 @@ impl GnapError {
             GnapError::InvalidClient(_) | GnapError::UnknownClient(_) => {
                 GnapErrorCode::InvalidClient
             }
-            GnapError::InvalidContinuation(_) => GnapErrorCode::InvalidContinuation,
+            GnapError::InvalidContinuation(_) | GnapError::UnknownInteractRef => {
+                GnapErrorCode::InvalidContinuation
+            }
+            GnapError::UnknownInteraction => GnapErrorCode::UnknownInteraction,
+            GnapError::InvalidInteraction(_) => GnapErrorCode::InvalidInteraction,
             GnapError::UnknownToken | GnapError::InvalidRotation(_) => {
                 GnapErrorCode::InvalidRotation
             }

@@ -22,4 +22,7 @@ pub trait ClientKeys: Send + Sync {
     /// The Ed25519 key `key_id` published at `wallet_address`.
     async fn key(&self, wallet_address: &str, key_id: &str)
     -> Result<VerifyingKey, KeyLookupError>;
+
+    /// The wallet address's display name (`publicName`), to show the account holder who asks.
+    async fn public_name(&self, wallet_address: &str) -> Result<Option<String>, KeyLookupError>;
 }

@@ -7,10 +7,12 @@
 //! each backend must run it as one transaction.
 
 pub mod access;
+pub mod audit;
 pub mod error;
 pub mod gnap;
 pub mod grant;
 pub mod keys;
+pub mod oauth;
 pub mod secret;
 pub mod store;
 pub mod time;

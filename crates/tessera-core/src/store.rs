@@ -1,10 +1,11 @@
 //! The storage trait. Anything that must be atomic is ONE method here, so every backend has to
-//! run it as one transaction; there is no "begin/commit" in the domain.
+//! run it as one transaction; there is no "begin/commit" in the domain. Every method that issues,
+//! rotates or revokes also writes its audit event (`crate::audit`) in that transaction.
 
 use async_trait::async_trait;
 
 use crate::UnixTime;
-use crate::grant::Grant;
+use crate::grant::{Decision, Grant};
 use crate::secret::TokenHash;
 use crate::token::{NewAccessToken, TokenWithGrant};
 
@@ -33,6 +34,38 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError>;
+
+    async fn grant_by_interaction_id(
+        &self,
+        interaction_id: &str,
+    ) -> Result<Option<Grant>, StoreError>;
+
+    /// Records the account holder's decision: Pending -> Approved (accept) or
+    /// Pending -> Finalized(Rejected) (reject). `NotLive` unless the grant was Pending.
+    async fn decide_grant(
+        &self,
+        grant_id: &str,
+        decision: Decision,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Approved -> Finalized(Issued) and inserts the grant's access token, in one transaction.
+    /// `NotLive` unless the grant was Approved (so a grant issues its token once).
+    async fn issue_approved_grant(
+        &self,
+        grant_id: &str,
+        token: &NewAccessToken,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Moves the `wait` clock from `previous` to `now`. `NotLive` when another continuation
+    /// moved it first (so of two simultaneous polls one is `too_fast`).
+    async fn record_continuation(
+        &self,
+        grant_id: &str,
+        previous: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
 
     /// Finalizes the grant as revoked and revokes every token issued under it, in one
     /// transaction. Returns whether the grant was live before.
@@ -70,5 +103,11 @@ pub trait TokenStore: Send + Sync {
 }
 
 /// Everything Tessera stores.
-pub trait Store: GrantStore + TokenStore {}
-impl<T: GrantStore + TokenStore> Store for T {}
+pub trait Store:
+    GrantStore + TokenStore + crate::oauth::OAuthStore + crate::audit::AuditStore
+{
+}
+impl<T> Store for T where
+    T: GrantStore + TokenStore + crate::oauth::OAuthStore + crate::audit::AuditStore
+{
+}

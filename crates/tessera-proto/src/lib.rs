@@ -10,6 +10,7 @@ pub mod error;
 pub mod grant;
 pub mod introspection;
 pub mod jwk;
+pub mod oauth;
 
 pub use access::{AccessItem, Amount, OutgoingPaymentLimits};
 pub use error::{GnapErrorBody, GnapErrorCode};

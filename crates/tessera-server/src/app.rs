@@ -11,7 +11,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tessera_core::GnapError;
+use tessera_core::audit::AuditStore;
 use tessera_core::gnap::{Gnap, GnapConfig};
+use tessera_core::oauth::{OAuth, OAuthConfig};
 use tessera_core::secret::RandomMinter;
 use tessera_core::store::{Store, StoreError};
 use tessera_httpsig::VerifyPolicy;
@@ -25,16 +27,33 @@ use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::jwks::HttpClientKeys;
 use crate::metrics::Metrics;
-use crate::routes::{grant, health, introspection, token};
+use crate::routes::{
+    admin, admin_clients, audit, dev_consent, grant, health, interaction, introspection, oauth,
+    token,
+};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct AppState {
     pub gnap: Arc<Gnap>,
+    pub oauth: Arc<OAuth>,
+    pub audit: Arc<dyn AuditStore>,
     pub public_url: Arc<str>,
     pub signature_policy: VerifyPolicy,
     pub metrics: Arc<Metrics>,
+    pub consent: Arc<ConsentSettings>,
+}
+
+/// How the consent step is wired: where the browser goes, and who may call the IdP API.
+pub struct ConsentSettings {
+    /// The consent page (an IdP's, or the built-in one); `None` when interaction is off.
+    pub consent_url: Option<String>,
+    pub dev_consent: bool,
+    pub admin_token: Option<String>,
+    pub interaction_ttl_secs: i64,
+    /// Mark the interaction cookie `Secure` (when the public URL is https).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,15 +144,47 @@ pub async fn start_with_store(
         GnapConfig {
             public_url: public_url.clone(),
             access_token_ttl_secs: config.access_token_ttl_secs,
+            interaction_enabled: config.idp_consent_url.is_some() || config.dev_consent,
+            interaction_ttl_secs: config.interaction_ttl_secs,
+            continue_wait_secs: config.continue_wait_secs,
         },
     );
+    let consent_url = match (&config.idp_consent_url, config.dev_consent) {
+        (Some(url), _) => Some(url.clone()),
+        (None, true) => Some(format!("{public_url}/dev-consent")),
+        (None, false) => None,
+    };
+    let oauth = OAuth::new(
+        store.clone(),
+        Arc::new(RandomMinter),
+        OAuthConfig {
+            issuer: public_url.clone(),
+            access_token_ttl_secs: config.access_token_ttl_secs,
+            refresh_token_ttl_secs: config.refresh_token_ttl_secs,
+            refresh_token_idle_secs: config.refresh_token_idle_secs,
+            refresh_grace_secs: config.refresh_grace_secs,
+            code_ttl_secs: 60,
+            interaction_ttl_secs: config.interaction_ttl_secs,
+            interaction_enabled: config.idp_consent_url.is_some() || config.dev_consent,
+        },
+    )
+    .await?;
     let state = AppState {
         gnap: Arc::new(gnap),
+        oauth: Arc::new(oauth),
+        audit: store.clone(),
         public_url: public_url.clone().into(),
         signature_policy: VerifyPolicy {
             max_skew_secs: config.signature_max_skew_secs,
         },
         metrics: Arc::new(Metrics::default()),
+        consent: Arc::new(ConsentSettings {
+            consent_url,
+            dev_consent: config.dev_consent,
+            admin_token: config.admin_token.clone(),
+            interaction_ttl_secs: config.interaction_ttl_secs,
+            secure_cookies: public_url.starts_with("https://"),
+        }),
     };
 
     let (stop, stopped) = watch::channel(false);
@@ -186,8 +237,26 @@ pub fn public_router(state: AppState) -> Router {
             post(grant::continue_grant).delete(grant::cancel),
         )
         .route("/token/{id}", post(token::rotate).delete(token::revoke))
+        .route("/interact/{id}/{nonce}", get(interaction::start))
+        .route("/interact/{id}/{nonce}/finish", get(interaction::finish))
         .route("/discovery", get(health::discovery))
-        .route("/healthz", get(health::healthz));
+        .route("/healthz", get(health::healthz))
+        .route("/oauth2/token", post(oauth::token))
+        .route("/oauth2/revoke", post(oauth::revoke))
+        .route("/oauth2/introspect", post(oauth::introspect))
+        .route("/oauth2/authorize", get(oauth::authorize))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        );
+    let routes = if state.consent.dev_consent {
+        routes.route("/dev-consent", get(dev_consent::page)).route(
+            "/dev-consent/{id}/{nonce}/{choice}",
+            post(dev_consent::decide),
+        )
+    } else {
+        routes
+    };
     with_common_layers(routes, "public", state)
 }
 
@@ -196,7 +265,20 @@ pub fn internal_router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/introspect", post(introspection::introspect))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics));
+        .route("/metrics", get(health::metrics))
+        .route("/grants/{id}/{nonce}", get(admin::interaction_details))
+        .route("/grants/{id}/{nonce}/{choice}", post(admin::decide))
+        .route(
+            "/clients",
+            post(admin_clients::create).get(admin_clients::list),
+        )
+        .route(
+            "/clients/{id}",
+            axum::routing::delete(admin_clients::delete),
+        )
+        .route("/clients/{id}/secret", post(admin_clients::rotate_secret))
+        .route("/oauth2/revoke-all", post(admin_clients::revoke_all))
+        .route("/audit", get(audit::events));
     with_common_layers(routes, "internal", state)
 }
 

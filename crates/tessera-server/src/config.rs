@@ -26,6 +26,24 @@ pub struct ServerConfig {
     pub sweep_interval: Duration,
     /// How long fetched client keys are trusted before they are fetched again.
     pub client_key_ttl: Duration,
+    /// The identity provider's consent page; the browser is sent there with `interactId`,
+    /// `nonce`, `clientName` and `clientUri`.
+    pub idp_consent_url: Option<String>,
+    /// Serve a minimal built-in consent page instead of an IdP (development and demos only).
+    pub dev_consent: bool,
+    /// Bearer token of the internal IdP/admin API; the API refuses every call without it.
+    pub admin_token: Option<String>,
+    /// How long the account holder has to decide, in seconds.
+    pub interaction_ttl_secs: i64,
+    /// The `wait` between polls of a pending grant, in seconds.
+    pub continue_wait_secs: i64,
+    /// OAuth: absolute lifetime of a refresh-token chain, in seconds.
+    pub refresh_token_ttl_secs: i64,
+    /// OAuth: a refresh token unused this long expires, in seconds.
+    pub refresh_token_idle_secs: i64,
+    /// OAuth: within this many seconds of a refresh, the consumed refresh token replays the
+    /// same successor instead of revoking the family. 0 = off.
+    pub refresh_grace_secs: i64,
 }
 
 impl ServerConfig {
@@ -56,6 +74,14 @@ impl Default for ServerConfig {
             expired_token_retention_secs: 30 * 24 * 3600,
             sweep_interval: Duration::from_secs(60),
             client_key_ttl: Duration::from_secs(300),
+            idp_consent_url: None,
+            dev_consent: false,
+            admin_token: None,
+            interaction_ttl_secs: 600,
+            continue_wait_secs: 5,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            refresh_token_idle_secs: 14 * 24 * 3600,
+            refresh_grace_secs: 0,
         }
     }
 }

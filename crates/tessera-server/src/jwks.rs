@@ -22,7 +22,7 @@ struct RawKeySet {
 }
 
 const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(1);
-const MAX_JWKS_BYTES: usize = 64 * 1024;
+const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Past this many wallet addresses the cache starts over rather than grow without bound.
 const MAX_CACHED_WALLETS: usize = 10_000;
@@ -49,6 +49,9 @@ enum CacheLookup {
 impl HttpClientKeys {
     pub fn new(allow_http: bool, ttl: Duration) -> Result<HttpClientKeys, reqwest::Error> {
         let http = reqwest::Client::builder()
+            // Explicit, so that a build which also compiles reqwest's native-tls (the official
+            // Rust SDK, a dev-dependency, enables it) still fetches keys over rustls.
+            .use_rustls_tls()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(FETCH_TIMEOUT)
             .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")))
@@ -96,33 +99,17 @@ impl HttpClientKeys {
         .map_err(|_| KeyLookupError::NotAllowed("not a URL".into()))
     }
 
+    /// The wallet address URL itself, if the policy allows fetching it.
+    fn wallet_address_url(&self, wallet_address: &str) -> Result<url::Url, KeyLookupError> {
+        self.jwks_url(wallet_address)?;
+        url::Url::parse(wallet_address).map_err(|_| KeyLookupError::NotAllowed("not a URL".into()))
+    }
+
     async fn fetch(
         &self,
         wallet_address: &str,
     ) -> Result<HashMap<String, VerifyingKey>, KeyLookupError> {
-        let url = self.jwks_url(wallet_address)?;
-        let unreachable =
-            |e: reqwest::Error| KeyLookupError::Unreachable(e.without_url().to_string());
-        let mut response = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(unreachable)?;
-        if !response.status().is_success() {
-            return Err(KeyLookupError::Unreachable(format!(
-                "jwks.json answered {}",
-                response.status()
-            )));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(KeyLookupError::Unreachable("jwks.json is too large".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = self.get_json(self.jwks_url(wallet_address)?).await?;
         let set: RawKeySet = serde_json::from_slice(&body)
             .map_err(|e| KeyLookupError::Unreachable(format!("jwks.json is not a key set: {e}")))?;
         // Keys that are not Ed25519 (or not even well-formed JWKs) are skipped, not fatal: a
@@ -137,6 +124,34 @@ impl HttpClientKeys {
                     .map(|k| (jwk.kid, k))
             })
             .collect())
+    }
+
+    /// GETs a JSON document the client points us at: no redirects, capped size, timeout.
+    async fn get_json(&self, url: url::Url) -> Result<Vec<u8>, KeyLookupError> {
+        let unreachable =
+            |e: reqwest::Error| KeyLookupError::Unreachable(e.without_url().to_string());
+        let mut response = self
+            .http
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if !response.status().is_success() {
+            return Err(KeyLookupError::Unreachable(format!(
+                "{} answered {}",
+                response.url().path(),
+                response.status()
+            )));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(KeyLookupError::Unreachable("document is too large".into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 
@@ -167,6 +182,21 @@ impl ClientKeys for HttpClientKeys {
             );
         }
         found.ok_or(KeyLookupError::UnknownKey)
+    }
+
+    async fn public_name(&self, wallet_address: &str) -> Result<Option<String>, KeyLookupError> {
+        #[derive(serde::Deserialize)]
+        struct WalletAddressDocument {
+            #[serde(rename = "publicName")]
+            public_name: Option<String>,
+        }
+        let body = self
+            .get_json(self.wallet_address_url(wallet_address)?)
+            .await?;
+        let document: WalletAddressDocument = serde_json::from_slice(&body).map_err(|e| {
+            KeyLookupError::Unreachable(format!("not a wallet address document: {e}"))
+        })?;
+        Ok(document.public_name.filter(|name| !name.trim().is_empty()))
     }
 }
 

@@ -12,7 +12,8 @@ mod error;
 mod extract;
 mod jwks;
 mod metrics;
-mod routes;
+mod oauth_http;
+pub(crate) mod routes;
 mod storage;
 mod sweeper;
 
@@ -20,4 +21,5 @@ pub use app::{RunningServer, ServerError, start, start_with_store};
 pub use clock::now;
 pub use config::ServerConfig;
 pub use jwks::HttpClientKeys;
+pub use routes::admin_clients::client_json;
 pub use storage::{migrate, open_store};

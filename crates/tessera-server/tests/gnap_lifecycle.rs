@@ -327,6 +327,72 @@ async fn unknown_routes_and_methods_answer_in_gnap_format(backend: Backend) {
     reply.assert_error(405, "invalid_request");
 }
 
+/// Clients serialize absent optional fields as explicit `null` (the Rust SDK sends
+/// `"finish": null`); every optional field of a grant request or continuation must read `null`
+/// as absent, never as a malformed body.
+async fn explicit_null_optional_fields_are_read_as_absent(backend: Backend) {
+    let server = TestServer::start_interactive(backend, |_| {}).await;
+    let wallets = WalletServer::start().await;
+    let alice = TestClient::register(&wallets, "alice");
+    let wallet = alice.wallet_address.clone();
+    let access = json!([
+        {"type": "incoming-payment", "actions": ["create", "read"], "identifier": null},
+        {"type": "quote", "actions": ["create"]}
+    ]);
+    let mut jwk = serde_json::to_value(alice.signer.jwk()).unwrap();
+    jwk["use"] = Value::Null;
+    for body in [
+        json!({"access_token": {"access": access}, "client": wallet,
+               "interact": null, "subject": null}),
+        json!({"access_token": {"access": access}, "client": {"walletAddress": wallet, "jwk": null}}),
+        json!({"access_token": {"access": access}, "client": {"walletAddress": null, "jwk": jwk}}),
+        json!({"access_token": {"access": access}, "client": wallet,
+               "interact": {"start": ["redirect"], "finish": null}}),
+    ] {
+        let reply = alice.request_grant(&server.grant_url(), &body).await;
+        assert_eq!(reply.status, 200, "{body}: {}", reply.body);
+        assert_eq!(
+            reply.body["access_token"]["access"][0],
+            json!({"type": "incoming-payment", "actions": ["create", "read"]}),
+            "null identifier is not echoed"
+        );
+    }
+
+    // Outgoing payments need interaction: nulls in `limits`, `finish` and `subject` must still
+    // give a pending grant (no finish redirect was asked for), not a parse error.
+    let outgoing = json!({
+        "access_token": {"access": [{
+            "type": "outgoing-payment", "actions": ["create"], "identifier": wallet,
+            "limits": {"receiver": null, "interval": null, "receiveAmount": null,
+                       "debitAmount": {"value": "500", "assetCode": "USD", "assetScale": 2}}
+        }]},
+        "client": wallet,
+        "interact": {"start": ["redirect"], "finish": null},
+        "subject": null
+    });
+    let reply = alice.request_grant(&server.grant_url(), &outgoing).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.body["interact"]["redirect"].is_string(),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.get("access_token").is_none(), "{}", reply.body);
+
+    // A continuation with `"interact_ref": null` is a poll: the issued grant answers
+    // request_denied, the same as an empty body, not invalid_request.
+    let issued = issue(&server, &alice).await;
+    let reply = alice
+        .send(
+            http::Method::POST,
+            &issued.continue_uri,
+            Some(&issued.continue_token),
+            Some(&json!({"interact_ref": null})),
+        )
+        .await;
+    reply.assert_error(401, "request_denied");
+}
+
 tessera_testkit::backend_tests!(
     grant_has_the_spec_shape_and_introspects_active,
     rotation_replaces_value_and_manage_url_and_kills_the_old_token,
@@ -339,4 +405,5 @@ tessera_testkit::backend_tests!(
     outgoing_payment_grants_are_refused_cleanly_without_interact,
     malformed_grant_requests_get_invalid_request,
     unknown_routes_and_methods_answer_in_gnap_format,
+    explicit_null_optional_fields_are_read_as_absent,
 );

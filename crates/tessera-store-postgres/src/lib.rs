@@ -1,19 +1,28 @@
 //! Tessera's storage on PostgreSQL: several server nodes on one database.
 //!
-//! Every node has its own connection pool; all grant and token state lives in the database and
-//! nowhere else, so whatever one node changes, the next request on any node sees. Each trait
-//! method is one transaction, and the concurrency rules hold across nodes, not just within one:
+//! Every node has its own connection pool; all grant, token and OAuth state lives in the
+//! database and nowhere else, so whatever one node changes, the next request on any node sees.
+//! The statements are those SQLite runs too ([`tessera_store_sql::gnap_store!`] and
+//! [`tessera_store_sql::oauth_store!`]); what PostgreSQL adds is row locking, because writers
+//! on several connections and nodes run at once. Each trait method is one transaction, and the
+//! concurrency rules hold across nodes, not just within one:
 //!
-//! - **Rotation** takes a share lock on the token's grant, then marks the token rotated with one
-//!   conditional `UPDATE ... WHERE status = 'active'`, then inserts the new token. Row locks
-//!   serialise concurrent rotations of one token: the first `UPDATE` wins, the others wait for it
-//!   to commit, find the token no longer active and change nothing, so exactly one succeeds.
-//! - **Revoking a grant** updates the grant (taking its row lock), then revokes its active tokens.
-//!   Since a rotation holds a share lock on the grant, it either commits before the revocation
-//!   starts (whose token update then sees the new token) or waits and finds the grant revoked:
-//!   no token of a revoked grant stays active.
+//! - **Rotation** (of a GNAP access token or an OAuth refresh token) takes a share lock on the
+//!   token's grant or family, then marks the token rotated with one conditional
+//!   `UPDATE ... WHERE status = 'active'`, then inserts the new token. Row locks serialise
+//!   concurrent rotations of one token: the first `UPDATE` wins, the others wait for it to
+//!   commit, find the token no longer active and change nothing, so exactly one succeeds.
+//! - **Revoking a grant or family** updates it (taking its row lock), then revokes its tokens.
+//!   Since a rotation holds a share lock on it, the rotation either commits before the
+//!   revocation starts (whose token update then sees the new token) or waits and finds it
+//!   revoked: no token of a revoked grant or family stays active.
 //! - **Sweeping** deletes expired tokens picked with `FOR UPDATE SKIP LOCKED`: sweepers on several
 //!   nodes take disjoint rows, and never wait for each other or for a request holding a row.
+//! - **Audit events** are numbered by a sequence, and a sequence number is drawn when the row is
+//!   inserted, not when it commits. So that a reader paging by id never passes over an event
+//!   committed late with a smaller id, each transaction takes a transaction-scoped advisory lock
+//!   just before writing its event (its last statement) and holds it until its commit: event
+//!   ids follow commit order. Only the commits of changes are serialised by it, not their work.
 //!
 //! Failures: lost connections, a refused or shut-down server and an exhausted pool are
 //! [`StoreError::Unavailable`] (the server answers 503 with `Retry-After`). The pool checks a
@@ -22,21 +31,15 @@
 //! in time, so no request waits for the database forever.
 
 mod errors;
+mod oauth;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection as _};
-use tessera_core::UnixTime;
-use tessera_core::grant::Grant;
-use tessera_core::secret::TokenHash;
-use tessera_core::store::{GrantStore, StoreError, TokenStore};
-use tessera_core::token::{NewAccessToken, TokenWithGrant};
-use tessera_store_sql::rows::{GrantRow, TokenWithGrantRow};
-use tessera_store_sql::statements::{self, TokenEnd};
+use tessera_core::store::StoreError;
 
 use errors::{migrate_error, store_error};
 
@@ -117,138 +120,17 @@ impl PostgresStore {
     }
 }
 
-#[async_trait]
-impl GrantStore for PostgresStore {
-    async fn create_grant(
-        &self,
-        grant: &Grant,
-        token: Option<&NewAccessToken>,
-    ) -> Result<(), StoreError> {
-        let row = GrantRow::from_domain(grant)?;
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        statements::insert_grant(&row)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        if let Some(token) = token {
-            statements::insert_token(token)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
-    }
+/// Run before writing an audit event: the advisory lock (a key of Tessera's own) that makes event
+/// ids follow commit order (see the module documentation).
+pub(crate) const SERIALIZE_AUDIT: Option<&str> = Some("SELECT pg_advisory_xact_lock(7415371582)");
 
-    async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
-        let row = statements::grant_by_continue_id(continue_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        row.map(GrantRow::into_domain).transpose()
-    }
-
-    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        // Takes the grant's row lock first: rotations of its tokens (which share-lock the grant)
-        // finish before this goes on, or wait for it and then find the grant revoked.
-        let revoked = statements::finalize_grant_as_revoked(grant_id, now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-        statements::revoke_active_tokens_of_grant(grant_id, now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(revoked == 1)
-    }
-}
-
-#[async_trait]
-impl TokenStore for PostgresStore {
-    async fn token_by_manage_id(
-        &self,
-        manage_id: &str,
-    ) -> Result<Option<TokenWithGrant>, StoreError> {
-        let row = statements::token_by_manage_id(manage_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        row.map(TokenWithGrantRow::into_domain).transpose()
-    }
-
-    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError> {
-        let row = statements::token_by_hash(hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        row.map(TokenWithGrantRow::into_domain).transpose()
-    }
-
-    async fn rotate_access_token(
-        &self,
-        old_manage_id: &str,
-        new: &NewAccessToken,
-        now: UnixTime,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        // A share lock on the grant keeps a concurrent revocation of it from missing the new
-        // token (see the module documentation); rotations of one grant's tokens share it freely.
-        let grant_live: Option<i32> = sqlx::query_scalar(
-            "SELECT 1 FROM grants WHERE id = (SELECT grant_id FROM access_tokens WHERE manage_id = $1) \
-             AND finalization IS DISTINCT FROM 'revoked' FOR SHARE",
-        )
-        .bind(old_manage_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        if grant_live.is_none() {
-            return Err(StoreError::NotLive); // dropping `tx` rolls back
-        }
-        // Of concurrent rotations, the first takes the token's row lock; the others wait for its
-        // commit, then find the token no longer active.
-        let rotated = statements::end_active_token(old_manage_id, TokenEnd::Rotated, now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-        if rotated != 1 {
-            return Err(StoreError::NotLive);
-        }
-        statements::insert_token(new)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError> {
-        statements::end_active_token(manage_id, TokenEnd::Revoked, now)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn sweep_expired_tokens(
-        &self,
-        expired_before: UnixTime,
-        batch: u32,
-    ) -> Result<u64, StoreError> {
-        // SKIP LOCKED: rows another node is sweeping, or a request is changing, are left for
-        // later instead of waited for.
-        let deleted = sqlx::query(
-            "DELETE FROM access_tokens WHERE manage_id IN \
-             (SELECT manage_id FROM access_tokens WHERE expires_at < $1 \
-              LIMIT $2 FOR UPDATE SKIP LOCKED)",
-        )
-        .bind(expired_before.0)
-        .bind(i64::from(batch))
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        Ok(deleted)
-    }
+tessera_store_sql::gnap_store! {
+    store: PostgresStore,
+    connection: sqlx::PgConnection,
+    write: pool,
+    read: pool,
+    store_error: crate::errors::store_error,
+    share_lock: " FOR SHARE",
+    skip_locked: " FOR UPDATE SKIP LOCKED",
+    serialize_audit: SERIALIZE_AUDIT,
 }

@@ -72,7 +72,7 @@ async fn the_schema_version_is_recorded_and_migrating_again_changes_nothing() {
             .fetch_all(&mut db)
             .await
             .unwrap();
-    assert_eq!(versions, vec![(1, true)]);
+    assert_eq!(versions, vec![(1, true), (2, true), (3, true)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,9 @@
 
 use sqlx::FromRow;
 use tessera_core::UnixTime;
-use tessera_core::grant::{ClientIdentity, Finalization, Grant, GrantState};
+use tessera_core::grant::{
+    ClientIdentity, Finalization, FinishRedirect, Grant, GrantState, Interaction,
+};
 use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
 use tessera_core::token::{AccessTokenRecord, TokenStatus, TokenWithGrant};
@@ -20,6 +22,41 @@ pub struct GrantRow {
     pub continue_id: String,
     pub continue_token_hash: Vec<u8>,
     pub created_at: i64,
+    pub last_continued_at: i64,
+    pub interaction_id: Option<String>,
+    pub interaction_nonce: Option<String>,
+    pub interaction_ref: Option<String>,
+    pub interaction_expires_at: Option<i64>,
+    pub finish_uri: Option<String>,
+    pub finish_nonce: Option<String>,
+    pub client_name: Option<String>,
+}
+
+/// The grant columns, in `GrantRow` order, for SELECTs from `grants g`, as a literal for
+/// `concat!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! grant_columns {
+    () => {
+        "g.id, g.state, g.finalization, g.client_wallet_address, g.client_jwk, g.access, \
+         g.continue_id, g.continue_token_hash, g.created_at, g.last_continued_at, g.interaction_id, \
+         g.interaction_nonce, g.interaction_ref, g.interaction_expires_at, g.finish_uri, \
+         g.finish_nonce, g.client_name"
+    };
+}
+
+/// The grant columns, in `GrantRow` order, for SELECTs (`g.` prefixed where tokens are joined).
+pub const GRANT_COLUMNS: &str = grant_columns!();
+
+/// The database words for a grant state.
+pub fn state_words(state: GrantState) -> (&'static str, Option<&'static str>) {
+    match state {
+        GrantState::Pending => ("pending", None),
+        GrantState::Approved => ("approved", None),
+        GrantState::Finalized(Finalization::Issued) => ("finalized", Some("issued")),
+        GrantState::Finalized(Finalization::Rejected) => ("finalized", Some("rejected")),
+        GrantState::Finalized(Finalization::Revoked) => ("finalized", Some("revoked")),
+    }
 }
 
 #[derive(Debug, FromRow)]
@@ -40,13 +77,7 @@ fn corrupt(what: &str) -> StoreError {
 
 impl GrantRow {
     pub fn from_domain(grant: &Grant) -> Result<GrantRow, StoreError> {
-        let (state, finalization) = match grant.state {
-            GrantState::Pending => ("pending", None),
-            GrantState::Approved => ("approved", None),
-            GrantState::Finalized(Finalization::Issued) => ("finalized", Some("issued")),
-            GrantState::Finalized(Finalization::Rejected) => ("finalized", Some("rejected")),
-            GrantState::Finalized(Finalization::Revoked) => ("finalized", Some("revoked")),
-        };
+        let (state, finalization) = state_words(grant.state);
         let (client_wallet_address, client_jwk) = match &grant.client {
             ClientIdentity::WalletAddress(url) => (Some(url.clone()), None),
             ClientIdentity::Jwk(jwk) => (
@@ -54,6 +85,8 @@ impl GrantRow {
                 Some(serde_json::to_string(jwk).map_err(|e| StoreError::Backend(e.to_string()))?),
             ),
         };
+        let interaction = grant.interaction.as_ref();
+        let finish = interaction.and_then(|i| i.finish.as_ref());
         Ok(GrantRow {
             id: grant.id.clone(),
             state: state.to_owned(),
@@ -65,6 +98,14 @@ impl GrantRow {
             continue_id: grant.continue_id.clone(),
             continue_token_hash: grant.continue_token_hash.as_bytes().to_vec(),
             created_at: grant.created_at.0,
+            last_continued_at: grant.last_continued_at.0,
+            interaction_id: interaction.map(|i| i.id.clone()),
+            interaction_nonce: interaction.map(|i| i.nonce.clone()),
+            interaction_ref: interaction.map(|i| i.reference.clone()),
+            interaction_expires_at: interaction.map(|i| i.expires_at.0),
+            finish_uri: finish.map(|f| f.uri.clone()),
+            finish_nonce: finish.map(|f| f.client_nonce.clone()),
+            client_name: interaction.and_then(|i| i.client_name.clone()),
         })
     }
 
@@ -93,7 +134,46 @@ impl GrantRow {
             continue_token_hash: TokenHash::from_slice(&self.continue_token_hash)
                 .ok_or_else(|| corrupt("continuation token hash"))?,
             created_at: UnixTime(self.created_at),
+            last_continued_at: UnixTime(self.last_continued_at),
+            interaction: interaction(
+                self.interaction_id,
+                self.interaction_nonce,
+                self.interaction_ref,
+                self.interaction_expires_at,
+                self.finish_uri,
+                self.finish_nonce,
+                self.client_name,
+            )?,
         })
+    }
+}
+
+/// Reassembles the interaction columns: all present, or none.
+fn interaction(
+    id: Option<String>,
+    nonce: Option<String>,
+    reference: Option<String>,
+    expires_at: Option<i64>,
+    finish_uri: Option<String>,
+    finish_nonce: Option<String>,
+    client_name: Option<String>,
+) -> Result<Option<Interaction>, StoreError> {
+    let finish = match (finish_uri, finish_nonce) {
+        (Some(uri), Some(client_nonce)) => Some(FinishRedirect { uri, client_nonce }),
+        (None, None) => None,
+        _ => return Err(corrupt("grant finish redirect")),
+    };
+    match (id, nonce, reference, expires_at) {
+        (Some(id), Some(nonce), Some(reference), Some(expires_at)) => Ok(Some(Interaction {
+            id,
+            nonce,
+            reference,
+            finish,
+            client_name,
+            expires_at: UnixTime(expires_at),
+        })),
+        (None, None, None, None) if finish.is_none() => Ok(None),
+        _ => Err(corrupt("grant interaction")),
     }
 }
 

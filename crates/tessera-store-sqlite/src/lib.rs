@@ -5,21 +5,15 @@
 //! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
 //! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
 
+mod oauth;
+
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use tessera_core::UnixTime;
-use tessera_core::grant::Grant;
-use tessera_core::secret::TokenHash;
-use tessera_core::store::{GrantStore, StoreError, TokenStore};
-use tessera_core::token::{NewAccessToken, TokenWithGrant};
-
-use tessera_store_sql::rows::{GrantRow, TokenWithGrantRow};
-use tessera_store_sql::statements::{self, TokenEnd};
+use tessera_core::store::StoreError;
 use tessera_store_sql::store_error;
 
 #[derive(Debug, Clone)]
@@ -75,119 +69,15 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
-impl GrantStore for SqliteStore {
-    async fn create_grant(
-        &self,
-        grant: &Grant,
-        token: Option<&NewAccessToken>,
-    ) -> Result<(), StoreError> {
-        let row = GrantRow::from_domain(grant)?;
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        statements::insert_grant(&row)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        if let Some(token) = token {
-            statements::insert_token(token)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn grant_by_continue_id(&self, continue_id: &str) -> Result<Option<Grant>, StoreError> {
-        let row = statements::grant_by_continue_id(continue_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
-        row.map(GrantRow::into_domain).transpose()
-    }
-
-    async fn revoke_grant(&self, grant_id: &str, now: UnixTime) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let revoked = statements::finalize_grant_as_revoked(grant_id, now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-        statements::revoke_active_tokens_of_grant(grant_id, now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(revoked == 1)
-    }
-}
-
-#[async_trait]
-impl TokenStore for SqliteStore {
-    async fn token_by_manage_id(
-        &self,
-        manage_id: &str,
-    ) -> Result<Option<TokenWithGrant>, StoreError> {
-        let row = statements::token_by_manage_id(manage_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
-        row.map(TokenWithGrantRow::into_domain).transpose()
-    }
-
-    async fn token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenWithGrant>, StoreError> {
-        let row = statements::token_by_hash(hash)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
-        row.map(TokenWithGrantRow::into_domain).transpose()
-    }
-
-    async fn rotate_access_token(
-        &self,
-        old_manage_id: &str,
-        new: &NewAccessToken,
-        now: UnixTime,
-    ) -> Result<(), StoreError> {
-        // One writer: nothing can change the old token between this update and the commit.
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let rotated = statements::end_active_token(old_manage_id, TokenEnd::Rotated, now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-        if rotated != 1 {
-            return Err(StoreError::NotLive); // dropping `tx` rolls back
-        }
-        statements::insert_token(new)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn revoke_access_token(&self, manage_id: &str, now: UnixTime) -> Result<(), StoreError> {
-        statements::end_active_token(manage_id, TokenEnd::Revoked, now)
-            .execute(&self.writer)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn sweep_expired_tokens(
-        &self,
-        expired_before: UnixTime,
-        batch: u32,
-    ) -> Result<u64, StoreError> {
-        let deleted = sqlx::query(
-            "DELETE FROM access_tokens WHERE rowid IN \
-             (SELECT rowid FROM access_tokens WHERE expires_at < ? LIMIT ?)",
-        )
-        .bind(expired_before.0)
-        .bind(i64::from(batch))
-        .execute(&self.writer)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        Ok(deleted)
-    }
+// The statements are shared with PostgreSQL. With one writer connection nothing runs beside a
+// write transaction, so no row locking is needed, and audit event ids follow commit order.
+tessera_store_sql::gnap_store! {
+    store: SqliteStore,
+    connection: sqlx::SqliteConnection,
+    write: writer,
+    read: reader,
+    store_error: tessera_store_sql::store_error,
+    share_lock: "",
+    skip_locked: "",
+    serialize_audit: None,
 }

@@ -24,6 +24,32 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a response: its status, `Retry-After`, and JSON body (`null` when empty).
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "non-JSON body {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply {
+            status,
+            body,
+            retry_after,
+        }
+    }
+
     /// The GNAP error code, if this is an error.
     pub fn error_code(&self) -> Option<&str> {
         self.body["error"]["code"].as_str()
@@ -136,29 +162,7 @@ impl TestClient {
         if let Some(body) = tamper.send_body.or(body) {
             request = request.body(body);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = response.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!(
-                    "non-JSON body {status}: {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            })
-        };
-        Reply {
-            status,
-            body,
-            retry_after,
-        }
+        Reply::read(request.send().await.unwrap()).await
     }
 }
 

@@ -8,7 +8,10 @@
 
 mod client;
 mod database;
+pub mod interactive;
+pub mod oauth;
 mod proxy;
+pub mod rotation_chain;
 mod server;
 pub mod store_conformance;
 mod wallet;

@@ -19,12 +19,21 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// `tessera serve --log-json` on ephemeral loopback ports, with a SQLite database in `dir`.
     pub fn start(dir: &Path, extra_args: &[&str]) -> ServeProcess {
+        Self::start_with_env(dir, extra_args, &[])
+    }
+
+    /// Like [`ServeProcess::start`], with extra environment variables.
+    pub fn start_with_env(dir: &Path, extra_args: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
         let db = format!("sqlite://{}", dir.join("tessera.db").display());
-        Self::start_on(&db, extra_args)
+        Self::start_on_with_env(&db, extra_args, envs)
     }
 
     /// `tessera serve --log-json` on ephemeral loopback ports, with the database at `db`.
     pub fn start_on(db: &str, extra_args: &[&str]) -> ServeProcess {
+        Self::start_on_with_env(db, extra_args, &[])
+    }
+
+    fn start_on_with_env(db: &str, extra_args: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args([
                 "serve",
@@ -38,6 +47,7 @@ impl ServeProcess {
             .args(extra_args)
             .env_remove("TESSERA_PUBLIC_URL")
             .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,7 +1,8 @@
 //! Grant continuation and cancel, `POST` and `DELETE /continue/{id}` (RFC 9635 §5, §5.4).
 //!
 //! The continuation token stays the same for the grant's life (the official clients keep the
-//! first one); it dies when the grant is revoked.
+//! first one); it dies when the grant is revoked. `wait` applies to polls (RFC 9635 §5.2); a
+//! continuation with the `interact_ref` of a finished interaction may come at once (§5.1).
 
 use tessera_proto::grant::{ContinueRequest, ContinueResponse};
 
@@ -9,31 +10,134 @@ use super::{ClientRequest, Gnap};
 use crate::UnixTime;
 use crate::error::GnapError;
 use crate::grant::{Finalization, Grant, GrantState};
+use crate::secret::{SecretValue, constant_time_eq};
+use crate::store::StoreError;
 
 impl Gnap {
+    /// `POST /continue/{id}`: with `interact_ref` after the interaction finished, or without (a
+    /// poll) when the client asked for no finish redirect.
     pub async fn continue_grant(
         &self,
         continue_id: &str,
-        _request: ContinueRequest,
+        request: ContinueRequest,
         client_request: ClientRequest<'_>,
-        _now: UnixTime,
+        now: UnixTime,
     ) -> Result<ContinueResponse, GnapError> {
         let grant = self
             .authorize_continuation(continue_id, client_request)
             .await?;
-        Err(match grant.state {
-            GrantState::Finalized(Finalization::Issued) => {
-                GnapError::RequestDenied("the grant was already issued".into())
+        // `authorize_continuation` checked that the presented token is this grant's, and the
+        // continuation token never changes, so it is what the response repeats.
+        let continue_token =
+            SecretValue::new(client_request.gnap_token.unwrap_or_default().to_owned());
+        match request.interact_ref {
+            Some(reference) => {
+                let matches = grant
+                    .interaction
+                    .as_ref()
+                    .is_some_and(|i| constant_time_eq(&i.reference, &reference));
+                if !matches {
+                    return Err(GnapError::UnknownInteractRef);
+                }
+                self.issue_if_approved(&grant, &continue_token, now).await
+            }
+            None => self.poll(&grant, &continue_token, now).await,
+        }
+    }
+
+    async fn poll(
+        &self,
+        grant: &Grant,
+        continue_token: &SecretValue,
+        now: UnixTime,
+    ) -> Result<ContinueResponse, GnapError> {
+        if now
+            < grant
+                .last_continued_at
+                .plus_secs(self.config.continue_wait_secs)
+        {
+            return Err(GnapError::TooFast);
+        }
+        if grant
+            .interaction
+            .as_ref()
+            .is_some_and(|i| i.finish.is_some())
+        {
+            return Err(GnapError::RequestDenied(
+                "this grant has a finish redirect, so it cannot be polled: continue with the interact_ref".into(),
+            ));
+        }
+        if grant.state != GrantState::Pending {
+            return self.issue_if_approved(grant, continue_token, now).await;
+        }
+        match self
+            .store
+            .record_continuation(&grant.id, grant.last_continued_at, now)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::NotLive) => return Err(GnapError::TooFast),
+            Err(e) => return Err(e.into()),
+        }
+        Ok(ContinueResponse {
+            access_token: None,
+            continue_: self.continue_response(
+                grant,
+                continue_token,
+                u64::try_from(self.config.continue_wait_secs).ok(),
+            ),
+        })
+    }
+
+    /// Issues the grant's access token if the account holder approved it; each grant issues
+    /// once.
+    async fn issue_if_approved(
+        &self,
+        grant: &Grant,
+        continue_token: &SecretValue,
+        now: UnixTime,
+    ) -> Result<ContinueResponse, GnapError> {
+        match grant.state {
+            GrantState::Approved => {}
+            GrantState::Pending => {
+                return Err(GnapError::RequestDenied(
+                    "the account holder has not approved the grant yet".into(),
+                ));
             }
             GrantState::Finalized(Finalization::Rejected) => {
-                GnapError::RequestDenied("the grant was rejected".into())
+                return Err(GnapError::RequestDenied(
+                    "the account holder rejected the grant".into(),
+                ));
+            }
+            GrantState::Finalized(Finalization::Issued) => {
+                return Err(GnapError::RequestDenied(
+                    "the grant was already issued".into(),
+                ));
             }
             GrantState::Finalized(Finalization::Revoked) => {
-                GnapError::InvalidContinuation("the grant was revoked".into())
+                return Err(GnapError::InvalidContinuation(
+                    "the grant was revoked".into(),
+                ));
             }
-            GrantState::Pending | GrantState::Approved => {
-                GnapError::RequestDenied("grant interaction not approved".into())
+        }
+        let (value, token) = self.mint_access_token(&grant.id, now);
+        match self
+            .store
+            .issue_approved_grant(&grant.id, &token, now)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::NotLive) => {
+                return Err(GnapError::RequestDenied(
+                    "the grant was already issued".into(),
+                ));
             }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(grant = %grant.id, "grant issued after consent");
+        Ok(ContinueResponse {
+            access_token: Some(self.access_token_response(&value, &token, grant)),
+            continue_: self.continue_response(grant, continue_token, None),
         })
     }
 

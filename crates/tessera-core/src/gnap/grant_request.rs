@@ -1,12 +1,16 @@
 //! Grant request, `POST /` (RFC 9635 §2, §3).
 
-use tessera_proto::grant::{ClientField, ClientObject, GrantRequest, GrantResponse};
+use tessera_proto::AccessItem;
+use tessera_proto::grant::{
+    ClientField, ClientObject, GrantRequest, GrantResponse, InteractFinish, InteractRequest,
+    InteractResponse,
+};
 
 use super::{ClientRequest, Gnap};
 use crate::UnixTime;
 use crate::access::{needs_interaction, validate_access};
 use crate::error::GnapError;
-use crate::grant::{ClientIdentity, Finalization, Grant, GrantState};
+use crate::grant::{ClientIdentity, Finalization, FinishRedirect, Grant, GrantState, Interaction};
 
 impl Gnap {
     pub async fn request_grant(
@@ -27,19 +31,9 @@ impl Gnap {
         self.authenticate(&client, client_request.signature).await?;
 
         if access_token.access.iter().any(needs_interaction) {
-            if matches!(client, ClientIdentity::Jwk(_)) {
-                return Err(GnapError::InvalidClient(
-                    "a JWK client identifier cannot be used for interactive grants".into(),
-                ));
-            }
-            if request.interact.is_none() {
-                return Err(GnapError::InvalidRequest(
-                    "missing required request field 'interact': this access needs the account holder's consent".into(),
-                ));
-            }
-            return Err(GnapError::InvalidRequest(
-                "interactive grants are not offered by this server yet".into(),
-            ));
+            return self
+                .request_interactive_grant(client, access_token.access, request.interact, now)
+                .await;
         }
 
         let continue_token = self.minter.secret();
@@ -51,6 +45,8 @@ impl Gnap {
             continue_id: self.minter.id(),
             continue_token_hash: continue_token.hash(),
             created_at: now,
+            last_continued_at: now,
+            interaction: None,
         };
         let (value, token) = self.mint_access_token(&grant.id, now);
         self.store.create_grant(&grant, Some(&token)).await?;
@@ -60,6 +56,109 @@ impl Gnap {
             continue_: self.continue_response(&grant, &continue_token, None),
         })
     }
+}
+
+impl Gnap {
+    /// A grant that needs the account holder's consent: stored Pending with its interaction; the
+    /// client gets the interaction URL and its continuation.
+    async fn request_interactive_grant(
+        &self,
+        client: ClientIdentity,
+        access: Vec<AccessItem>,
+        interact: Option<InteractRequest>,
+        now: UnixTime,
+    ) -> Result<GrantResponse, GnapError> {
+        let ClientIdentity::WalletAddress(wallet_address) = &client else {
+            return Err(GnapError::UnknownClient(
+                "a JWK client identifier cannot be used for interactive grants".into(),
+            ));
+        };
+        let Some(interact) = interact else {
+            return Err(GnapError::InvalidRequest(
+                "missing required request field 'interact': this access needs the account holder's consent".into(),
+            ));
+        };
+        if !interact.start.iter().any(|mode| mode == "redirect") {
+            return Err(GnapError::InvalidRequest(
+                "interact.start must include \"redirect\", the only start mode offered".into(),
+            ));
+        }
+        let finish = interact.finish.map(finish_redirect).transpose()?;
+        if !self.config.interaction_enabled {
+            return Err(GnapError::InvalidRequest(
+                "this server has no consent provider configured, so it cannot grant access that needs the account holder's consent".into(),
+            ));
+        }
+        // The display name only helps the account holder recognise the client; a wallet address
+        // without one (or that cannot be read right now) is shown by its URL instead.
+        let client_name = self
+            .keys
+            .public_name(wallet_address)
+            .await
+            .unwrap_or_default();
+
+        let continue_token = self.minter.secret();
+        let interaction = Interaction {
+            id: self.minter.id(),
+            nonce: self.minter.secret().expose().to_owned(),
+            reference: self.minter.id(),
+            finish,
+            client_name,
+            expires_at: now.plus_secs(self.config.interaction_ttl_secs),
+        };
+        let grant = Grant {
+            id: self.minter.id(),
+            state: GrantState::Pending,
+            client,
+            access,
+            continue_id: self.minter.id(),
+            continue_token_hash: continue_token.hash(),
+            created_at: now,
+            last_continued_at: now,
+            interaction: Some(interaction.clone()),
+        };
+        self.store.create_grant(&grant, None).await?;
+        tracing::info!(grant = %grant.id, "grant pending consent");
+        Ok(GrantResponse::Pending {
+            interact: InteractResponse {
+                redirect: format!(
+                    "{}/interact/{}/{}",
+                    self.config.public_url, interaction.id, interaction.nonce
+                ),
+                finish: interaction.nonce,
+            },
+            continue_: self.continue_response(
+                &grant,
+                &continue_token,
+                u64::try_from(self.config.continue_wait_secs).ok(),
+            ),
+        })
+    }
+}
+
+/// The client's `interact.finish`: only the `redirect` method, to an absolute http(s) URI.
+fn finish_redirect(finish: InteractFinish) -> Result<FinishRedirect, GnapError> {
+    if finish.method != "redirect" {
+        return Err(GnapError::InvalidRequest(format!(
+            "interact.finish.method `{}` is not supported; use \"redirect\"",
+            finish.method
+        )));
+    }
+    let uri = url::Url::parse(&finish.uri)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http"))
+        .ok_or_else(|| {
+            GnapError::InvalidRequest("interact.finish.uri must be an absolute http(s) URI".into())
+        })?;
+    if finish.nonce.is_empty() || finish.nonce.len() > 256 {
+        return Err(GnapError::InvalidRequest(
+            "interact.finish.nonce must be 1 to 256 characters".into(),
+        ));
+    }
+    Ok(FinishRedirect {
+        uri: uri.to_string(),
+        client_nonce: finish.nonce,
+    })
 }
 
 /// The `client` field in any of its three forms.

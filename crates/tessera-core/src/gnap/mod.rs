@@ -8,9 +8,14 @@
 
 mod client_auth;
 mod continuation;
+mod finish_hash;
 mod grant_request;
+mod interaction;
 mod introspection;
 mod token_management;
+
+pub use finish_hash::finish_hash;
+pub use interaction::{FinishOutcome, InteractionDetails, StartOutcome};
 
 use std::sync::Arc;
 
@@ -30,6 +35,21 @@ pub struct GnapConfig {
     pub public_url: String,
     /// Lifetime of access tokens in seconds (`expires_in`).
     pub access_token_ttl_secs: i64,
+    /// Whether a consent provider (an IdP, or the built-in development page) is configured;
+    /// without one, grants that need consent are refused.
+    pub interaction_enabled: bool,
+    /// How long the account holder has to decide, in seconds.
+    pub interaction_ttl_secs: i64,
+    /// The `wait` the client must respect between polls, in seconds.
+    pub continue_wait_secs: i64,
+}
+
+impl GnapConfig {
+    /// The grant endpoint: clients post grant requests here, and it is the last line of the
+    /// finish hash, so it must be exactly what wallet addresses advertise as `authServer`.
+    pub fn grant_endpoint(&self) -> String {
+        format!("{}/", self.public_url)
+    }
 }
 
 /// A signed client request: its parsed (not yet verified) signature and the token from

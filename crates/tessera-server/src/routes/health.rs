@@ -16,8 +16,10 @@ pub async fn healthz() -> Json<Value> {
 pub async fn discovery(State(app): State<AppState>) -> Json<Value> {
     Json(json!({
         "grant_request_endpoint": format!("{}/", app.public_url),
-        "interaction_start_modes_supported": [],
-        "interaction_finish_modes_supported": [],
+        "interaction_start_modes_supported":
+            if app.consent.consent_url.is_some() { json!(["redirect"]) } else { json!([]) },
+        "interaction_finish_modes_supported":
+            if app.consent.consent_url.is_some() { json!(["redirect"]) } else { json!([]) },
     }))
 }
 
