@@ -54,7 +54,7 @@ macro_rules! gnap_store {
             use $crate::__private::tessera_core::store::{GrantStore, StoreError, TokenStore};
             use $crate::__private::tessera_core::token::{NewAccessToken, TokenWithGrant};
             use $crate::oauth_rows::AuditRow;
-            use $crate::changed_one;
+            use $crate::{IntoDomain, changed_one};
             use $crate::rows::{GrantRow, TokenWithGrantRow, state_words};
 
             async fn insert_token(
@@ -87,38 +87,7 @@ macro_rules! gnap_store {
                  FROM grants WHERE id = $3"
             );
 
-            impl $store {
-                async fn grant_by_unique(
-                    &self,
-                    sql: &'static str,
-                    key: &str,
-                ) -> Result<Option<Grant>, StoreError> {
-                    let row: Option<GrantRow> = sqlx::query_as(sql)
-                        .bind(key)
-                        .fetch_optional(&self.$read)
-                        .await
-                        .map_err($store_error)?;
-                    row.map(GrantRow::into_domain).transpose()
-                }
-
-                async fn token_by_unique<T>(
-                    &self,
-                    sql: &'static str,
-                    key: T,
-                ) -> Result<Option<TokenWithGrant>, StoreError>
-                where
-                    T: for<'q> sqlx::Encode<'q, <$conn as sqlx::Connection>::Database>
-                        + sqlx::Type<<$conn as sqlx::Connection>::Database>
-                        + Send,
-                {
-                    let row: Option<TokenWithGrantRow> = sqlx::query_as(sql)
-                        .bind(key)
-                        .fetch_optional(&self.$read)
-                        .await
-                        .map_err($store_error)?;
-                    row.map(TokenWithGrantRow::into_domain).transpose()
-                }
-            }
+            $crate::row_finder!($conn, $store_error);
 
             #[async_trait]
             impl GrantStore for $store {
@@ -178,7 +147,7 @@ macro_rules! gnap_store {
                         $crate::grant_columns!(),
                         " FROM grants g WHERE g.continue_id = $1"
                     );
-                    self.grant_by_unique(SQL, continue_id).await
+                    find::<GrantRow, _>(&self.$read, SQL, continue_id.to_owned()).await
                 }
 
                 async fn grant_by_interaction_id(
@@ -190,7 +159,7 @@ macro_rules! gnap_store {
                         $crate::grant_columns!(),
                         " FROM grants g WHERE g.interaction_id = $1"
                     );
-                    self.grant_by_unique(SQL, interaction_id).await
+                    find::<GrantRow, _>(&self.$read, SQL, interaction_id.to_owned()).await
                 }
 
                 async fn decide_grant(
@@ -309,7 +278,7 @@ macro_rules! gnap_store {
                     manage_id: &str,
                 ) -> Result<Option<TokenWithGrant>, StoreError> {
                     const SQL: &str = concat!($crate::token_with_grant!(), "WHERE t.manage_id = $1");
-                    self.token_by_unique(SQL, manage_id.to_owned()).await
+                    find::<TokenWithGrantRow, _>(&self.$read, SQL, manage_id.to_owned()).await
                 }
 
                 async fn token_by_hash(
@@ -317,7 +286,7 @@ macro_rules! gnap_store {
                     hash: &TokenHash,
                 ) -> Result<Option<TokenWithGrant>, StoreError> {
                     const SQL: &str = concat!($crate::token_with_grant!(), "WHERE t.value_hash = $1");
-                    self.token_by_unique(SQL, hash.as_bytes().to_vec()).await
+                    find::<TokenWithGrantRow, _>(&self.$read, SQL, hash.as_bytes().to_vec()).await
                 }
 
                 async fn rotate_access_token(

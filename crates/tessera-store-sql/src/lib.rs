@@ -20,6 +20,44 @@ pub mod __private {
     pub use tessera_core;
 }
 
+/// A row type that reads as a domain value (or finds the row corrupt).
+pub trait IntoDomain {
+    type Domain;
+    fn into_domain(self) -> Result<Self::Domain, StoreError>;
+}
+
+/// Defines `async fn find::<R, _>(pool, sql, key)`: the row of type `R` that `sql` (with `$1`
+/// bound to `key`) selects, if any, as its domain value.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! row_finder {
+    ($conn:ty, $store_error:path) => {
+        async fn find<R, T>(
+            pool: &$crate::__private::sqlx::Pool<<$conn as $crate::__private::sqlx::Connection>::Database>,
+            sql: &'static str,
+            key: T,
+        ) -> Result<Option<R::Domain>, $crate::__private::tessera_core::store::StoreError>
+        where
+            R: $crate::IntoDomain
+                + for<'r> $crate::__private::sqlx::FromRow<
+                    'r,
+                    <<$conn as $crate::__private::sqlx::Connection>::Database as $crate::__private::sqlx::Database>::Row,
+                > + Send
+                + Unpin,
+            T: for<'q> $crate::__private::sqlx::Encode<'q, <$conn as $crate::__private::sqlx::Connection>::Database>
+                + $crate::__private::sqlx::Type<<$conn as $crate::__private::sqlx::Connection>::Database>
+                + Send,
+        {
+            let row: Option<R> = $crate::__private::sqlx::query_as(sql)
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+                .map_err($store_error)?;
+            row.map(R::into_domain).transpose()
+        }
+    };
+}
+
 /// The outcome of a conditional update of one row: `NotLive` unless it changed that row.
 pub fn changed_one(rows_affected: u64) -> Result<(), StoreError> {
     if rows_affected == 1 {

@@ -49,7 +49,7 @@ macro_rules! oauth_store {
             };
             use $crate::__private::tessera_core::secret::TokenHash;
             use $crate::__private::tessera_core::store::StoreError;
-            use $crate::changed_one;
+            use $crate::{IntoDomain, changed_one};
             use $crate::oauth_rows::{
                 AccessRow, AuthorizationRow, ClientRow, RefreshRow, grant_type_names, json,
             };
@@ -166,25 +166,9 @@ macro_rules! oauth_store {
                     tx.commit().await.map_err($store_error)?;
                     Ok(ids.len() as u64)
                 }
-
-                async fn authorization_by_unique<T>(
-                    &self,
-                    sql: &'static str,
-                    key: T,
-                ) -> Result<Option<AuthorizationRequest>, StoreError>
-                where
-                    T: for<'q> sqlx::Encode<'q, <$conn as sqlx::Connection>::Database>
-                        + sqlx::Type<<$conn as sqlx::Connection>::Database>
-                        + Send,
-                {
-                    let row: Option<AuthorizationRow> = sqlx::query_as(sql)
-                        .bind(key)
-                        .fetch_optional(&self.$write)
-                        .await
-                        .map_err($store_error)?;
-                    row.map(AuthorizationRow::into_domain).transpose()
-                }
             }
+
+            $crate::row_finder!($conn, $store_error);
 
             #[async_trait]
             impl OAuthStore for $store {
@@ -210,16 +194,12 @@ macro_rules! oauth_store {
                 }
 
                 async fn client(&self, client_id: &str) -> Result<Option<OAuthClient>, StoreError> {
-                    let row: Option<ClientRow> = sqlx::query_as(concat!(
+                    const SQL: &str = concat!(
                         "SELECT ",
                         $crate::client_columns!(),
                         " FROM oauth_clients WHERE id = $1"
-                    ))
-                    .bind(client_id)
-                    .fetch_optional(&self.$read)
-                    .await
-                    .map_err($store_error)?;
-                    row.map(ClientRow::into_domain).transpose()
+                    );
+                    find::<ClientRow, _>(&self.$read, SQL, client_id.to_owned()).await
                 }
 
                 async fn list_clients(&self) -> Result<Vec<OAuthClient>, StoreError> {
@@ -356,30 +336,21 @@ macro_rules! oauth_store {
                     hash: &TokenHash,
                 ) -> Result<Option<RefreshTokenRecord>, StoreError> {
                     // From the write pool: a refresh decision must see the latest commit.
-                    let row: Option<RefreshRow> =
-                        sqlx::query_as(concat!($crate::refresh_with_family!(), "WHERE r.hash = $1"))
-                            .bind(hash.as_bytes())
-                            .fetch_optional(&self.$write)
-                            .await
-                            .map_err($store_error)?;
-                    row.map(RefreshRow::into_domain).transpose()
+                    const SQL: &str = concat!($crate::refresh_with_family!(), "WHERE r.hash = $1");
+                    find::<RefreshRow, _>(&self.$write, SQL, hash.as_bytes().to_vec()).await
                 }
 
                 async fn access_token(
                     &self,
                     hash: &TokenHash,
                 ) -> Result<Option<AccessTokenInfo>, StoreError> {
-                    let row: Option<AccessRow> = sqlx::query_as(concat!(
+                    const SQL: &str = concat!(
                         "SELECT a.scope, a.created_at, a.expires_at, a.revoked_at, ",
                         $crate::family_columns!(),
                         " FROM oauth_access_tokens a JOIN oauth_families f ON f.id = a.family_id \
                          WHERE a.hash = $1"
-                    ))
-                    .bind(hash.as_bytes())
-                    .fetch_optional(&self.$read)
-                    .await
-                    .map_err($store_error)?;
-                    row.map(AccessRow::into_domain).transpose()
+                    );
+                    find::<AccessRow, _>(&self.$read, SQL, hash.as_bytes().to_vec()).await
                 }
 
                 async fn revoke_family(
@@ -483,7 +454,7 @@ macro_rules! oauth_store {
                         $crate::authorization_columns!(),
                         " FROM oauth_authorizations WHERE interaction_id = $1"
                     );
-                    self.authorization_by_unique(SQL, interaction_id.to_owned())
+                    find::<AuthorizationRow, _>(&self.$write, SQL, interaction_id.to_owned())
                         .await
                 }
 
@@ -496,7 +467,7 @@ macro_rules! oauth_store {
                         $crate::authorization_columns!(),
                         " FROM oauth_authorizations WHERE code_hash = $1"
                     );
-                    self.authorization_by_unique(SQL, code_hash.as_bytes().to_vec())
+                    find::<AuthorizationRow, _>(&self.$write, SQL, code_hash.as_bytes().to_vec())
                         .await
                 }
 

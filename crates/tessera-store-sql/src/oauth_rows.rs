@@ -12,6 +12,8 @@ use tessera_core::oauth::{
 use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
 
+use crate::IntoDomain;
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
@@ -57,8 +59,10 @@ pub struct ClientRow {
     created_at: i64,
 }
 
-impl ClientRow {
-    pub fn into_domain(self) -> Result<OAuthClient, StoreError> {
+impl IntoDomain for ClientRow {
+    type Domain = OAuthClient;
+
+    fn into_domain(self) -> Result<OAuthClient, StoreError> {
         let grant_names: Vec<String> =
             serde_json::from_str(&self.grant_types).map_err(|_| corrupt("client grant types"))?;
         Ok(OAuthClient {
@@ -132,8 +136,10 @@ pub struct RefreshRow {
     family: FamilyRow,
 }
 
-impl RefreshRow {
-    pub fn into_domain(self) -> Result<RefreshTokenRecord, StoreError> {
+impl IntoDomain for RefreshRow {
+    type Domain = RefreshTokenRecord;
+
+    fn into_domain(self) -> Result<RefreshTokenRecord, StoreError> {
         Ok(RefreshTokenRecord {
             hash: hash(&self.hash, "refresh hash")?,
             access_hash: hash(&self.access_hash, "access hash")?,
@@ -169,8 +175,10 @@ pub struct AccessRow {
     family: FamilyRow,
 }
 
-impl AccessRow {
-    pub fn into_domain(self) -> Result<AccessTokenInfo, StoreError> {
+impl IntoDomain for AccessRow {
+    type Domain = AccessTokenInfo;
+
+    fn into_domain(self) -> Result<AccessTokenInfo, StoreError> {
         Ok(AccessTokenInfo {
             scope: scope(&self.scope)?,
             created_at: UnixTime(self.created_at),
@@ -211,8 +219,10 @@ pub struct AuthorizationRow {
     expires_at: i64,
 }
 
-impl AuthorizationRow {
-    pub fn into_domain(self) -> Result<AuthorizationRequest, StoreError> {
+impl IntoDomain for AuthorizationRow {
+    type Domain = AuthorizationRequest;
+
+    fn into_domain(self) -> Result<AuthorizationRequest, StoreError> {
         let status = match (self.status.as_str(), self.subject, self.family_id) {
             ("pending", None, None) => AuthorizationStatus::Pending,
             ("rejected", None, None) => AuthorizationStatus::Rejected,

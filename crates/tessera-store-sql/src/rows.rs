@@ -9,6 +9,8 @@ use tessera_core::grant::{
 };
 use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
+
+use crate::IntoDomain;
 use tessera_core::token::{AccessTokenRecord, TokenStatus, TokenWithGrant};
 
 #[derive(Debug, FromRow)]
@@ -108,8 +110,12 @@ impl GrantRow {
             client_name: interaction.and_then(|i| i.client_name.clone()),
         })
     }
+}
 
-    pub fn into_domain(self) -> Result<Grant, StoreError> {
+impl IntoDomain for GrantRow {
+    type Domain = Grant;
+
+    fn into_domain(self) -> Result<Grant, StoreError> {
         let state = match (self.state.as_str(), self.finalization.as_deref()) {
             ("pending", None) => GrantState::Pending,
             ("approved", None) => GrantState::Approved,
@@ -177,8 +183,10 @@ fn interaction(
     }
 }
 
-impl TokenWithGrantRow {
-    pub fn into_domain(self) -> Result<TokenWithGrant, StoreError> {
+impl IntoDomain for TokenWithGrantRow {
+    type Domain = TokenWithGrant;
+
+    fn into_domain(self) -> Result<TokenWithGrant, StoreError> {
         let status = match self.status.as_str() {
             "active" => TokenStatus::Active,
             "rotated" => TokenStatus::Rotated,
