@@ -6,6 +6,7 @@ mod client;
 mod client_args;
 mod grant;
 mod keys;
+mod migrate;
 mod oauth;
 mod serve;
 mod token;
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Run the authorization server.
     Serve(serve::ServeArgs),
+    /// Bring the database schema up to date, then exit.
+    Migrate(migrate::MigrateArgs),
     /// Client key pairs (Ed25519) for Open Payments request signing.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Keys(command) => keys::run(command),
         Command::Client(args) => client::run(args),
         Command::Grant(command) => grant::run(command),

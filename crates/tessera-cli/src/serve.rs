@@ -8,6 +8,8 @@ use clap::Args;
 use tessera_server::{RateLimit, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tessera.db";
+
 // No `Debug`: it holds the admin token.
 #[derive(Args)]
 pub struct ServeArgs {
@@ -25,12 +27,9 @@ pub struct ServeArgs {
     /// the signed `@target-uri`); set it behind a proxy. Default: http://{listen}.
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Database: `sqlite://path` (created if missing).
-    #[arg(
-        long,
-        env = "TESSERA_DATABASE_URL",
-        default_value = "sqlite://tessera.db"
-    )]
+    /// Database: `sqlite://path` (created if missing) or `postgres://user:password@host/db`
+    /// (several nodes may share it). Its schema is brought up to date at start.
+    #[arg(long, env = "TESSERA_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
     /// Access token lifetime, seconds.
     #[arg(long, env = "TESSERA_ACCESS_TOKEN_TTL", default_value_t = ServerConfig::DEFAULT_ACCESS_TOKEN_TTL_SECS,

@@ -74,7 +74,7 @@ struct Cli {
 
 impl Cli {
     async fn start() -> Cli {
-        let server = TestServer::start().await;
+        let server = TestServer::start(tessera_testkit::Backend::Sqlite).await;
         let wallets = WalletServer::start().await;
         let dir = tempfile::tempdir().unwrap();
         let alice = wallets.register_key_file("alice", dir.path());

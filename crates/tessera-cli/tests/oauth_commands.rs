@@ -30,7 +30,7 @@ fn tessera(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sdk_refreshes_rotating_and_revokes_with_typed_errors() {
-    let server = TestServer::start_interactive(|_| {}).await;
+    let server = TestServer::start_interactive(tessera_testkit::Backend::Sqlite, |_| {}).await;
     let h = OAuthHarness::new(&server);
     let c = h.confidential().await;
     let secret = c.secret.clone().unwrap();
@@ -80,7 +80,7 @@ async fn sdk_refreshes_rotating_and_revokes_with_typed_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_refreshes_and_revokes() {
-    let server = TestServer::start_interactive(|_| {}).await;
+    let server = TestServer::start_interactive(tessera_testkit::Backend::Sqlite, |_| {}).await;
     let h = OAuthHarness::new(&server);
     let c = h.confidential().await;
     let secret = c.secret.clone().unwrap();

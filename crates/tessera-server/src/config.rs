@@ -14,7 +14,8 @@ pub struct ServerConfig {
     /// Base of every `manage` and `continue` URL and of `@target-uri`; defaults to
     /// `http://{listen address}`.
     pub public_url: Option<String>,
-    /// `sqlite://path` (created if missing) or `sqlite::memory:`.
+    /// `sqlite://path` (created if missing), `sqlite::memory:`, or `postgres://…` (shared by
+    /// several nodes).
     pub database_url: String,
     pub access_token_ttl_secs: i64,
     /// Accept `http://` wallet addresses (local development only).

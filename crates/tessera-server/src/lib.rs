@@ -26,4 +26,4 @@ pub use config::ServerConfig;
 pub use jwks::HttpClientKeys;
 pub use rate_limit::RateLimit;
 pub use routes::admin_clients::client_json;
-pub use storage::open_store;
+pub use storage::{migrate, open_store};

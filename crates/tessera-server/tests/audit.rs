@@ -6,7 +6,7 @@
 use serde_json::Value;
 use tessera_testkit::interactive::{ADMIN_TOKEN, query_param};
 use tessera_testkit::oauth::{OAuthHarness, REDIRECT_URI, pkce};
-use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_access};
+use tessera_testkit::{Backend, TestClient, TestServer, WalletServer, incoming_payment_access};
 
 async fn audit(server: &TestServer, token: Option<&str>) -> (u16, Value) {
     let mut request =
@@ -28,9 +28,8 @@ fn kinds(events: &Value, protocol: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn gnap_and_oauth_changes_are_in_the_audit_trail() {
-    let server = TestServer::start_interactive(|_| {}).await;
+async fn gnap_and_oauth_changes_are_in_the_audit_trail(backend: Backend) {
+    let server = TestServer::start_interactive(backend, |_| {}).await;
     let wallets = WalletServer::start().await;
     let alice = TestClient::register(&wallets, "alice");
     let grant = alice
@@ -119,3 +118,5 @@ async fn gnap_and_oauth_changes_are_in_the_audit_trail() {
     assert_eq!(audit(&server, None).await.0, 401);
     assert_eq!(audit(&server, Some("wrong")).await.0, 401);
 }
+
+tessera_testkit::backend_tests!(gnap_and_oauth_changes_are_in_the_audit_trail,);

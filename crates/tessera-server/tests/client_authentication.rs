@@ -1,4 +1,6 @@
 //! Every request must be signed, freshly, by a key of the client the grant belongs to.
+//!
+//! Each test runs on SQLite and on PostgreSQL (`sqlite::…`, `postgres::…`).
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -7,13 +9,12 @@ use http::Method;
 use serde_json::json;
 use tessera_httpsig::SignatureStyle;
 use tessera_testkit::{
-    Tamper, TestClient, TestServer, WalletServer, incoming_payment_access,
+    Backend, Tamper, TestClient, TestServer, WalletServer, incoming_payment_access,
     server_wallets_and_alice, unix_now,
 };
 
-#[tokio::test]
-async fn every_official_sdk_signature_style_is_accepted() {
-    let server = TestServer::start().await;
+async fn every_official_sdk_signature_style_is_accepted(backend: Backend) {
+    let server = TestServer::start(backend).await;
     let wallets = WalletServer::start().await;
     for (name, style) in [
         ("js", SignatureStyle::Js),
@@ -47,32 +48,24 @@ async fn every_official_sdk_signature_style_is_accepted() {
     }
 }
 
-#[tokio::test]
-async fn unsigned_stale_and_future_requests_are_refused() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn unsigned_stale_and_future_requests_are_refused(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let body = alice.grant_body(incoming_payment_access());
-    for tamper in [
-        Tamper {
-            unsigned: true,
-            ..Tamper::default()
-        },
-        Tamper {
-            created: Some(unix_now() - 301),
-            ..Tamper::default()
-        },
-        Tamper {
-            created: Some(unix_now() + 301),
-            ..Tamper::default()
-        },
-    ] {
+    // `created` is taken just before each request, 5 s beyond the 300 s allowed, so that a slow
+    // request cannot bring it back within the skew.
+    for created_offset in [None, Some(-305), Some(305)] {
+        let tamper = match created_offset {
+            None => Tamper {
+                unsigned: true,
+                ..Tamper::default()
+            },
+            Some(offset) => Tamper {
+                created: Some(unix_now() + offset),
+                ..Tamper::default()
+            },
+        };
         let reply = alice
-            .send_tampered(
-                Method::POST,
-                &server.grant_url(),
-                None,
-                Some(&body),
-                tamper.clone(),
-            )
+            .send_tampered(Method::POST, &server.grant_url(), None, Some(&body), tamper)
             .await;
         reply.assert_error(401, "invalid_client");
     }
@@ -92,9 +85,8 @@ async fn unsigned_stale_and_future_requests_are_refused() {
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-#[tokio::test]
-async fn a_body_other_than_the_signed_one_is_refused() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn a_body_other_than_the_signed_one_is_refused(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let signed = alice.grant_body(incoming_payment_access());
     let mut swapped = signed.clone();
     swapped["access_token"]["access"][0]["actions"] =
@@ -114,9 +106,8 @@ async fn a_body_other_than_the_signed_one_is_refused() {
     reply.assert_error(401, "invalid_client");
 }
 
-#[tokio::test]
-async fn a_key_of_another_wallet_address_is_refused() {
-    let (server, wallets, alice) = server_wallets_and_alice().await;
+async fn a_key_of_another_wallet_address_is_refused(backend: Backend) {
+    let (server, wallets, alice) = server_wallets_and_alice(backend).await;
     // Mallory publishes her own key, then claims to be Alice.
     let mallory = TestClient::register(&wallets, "mallory");
     let body = alice.grant_body(incoming_payment_access());
@@ -136,9 +127,8 @@ async fn a_key_of_another_wallet_address_is_refused() {
         .assert_error(401, "invalid_client");
 }
 
-#[tokio::test]
-async fn unreachable_or_plain_http_wallet_addresses_are_refused() {
-    let (server, wallets, _alice) = server_wallets_and_alice().await;
+async fn unreachable_or_plain_http_wallet_addresses_are_refused(backend: Backend) {
+    let (server, wallets, _alice) = server_wallets_and_alice(backend).await;
     let nobody = TestClient::new(
         wallets.address("nobody"),
         ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]),
@@ -152,7 +142,7 @@ async fn unreachable_or_plain_http_wallet_addresses_are_refused() {
         .await;
     reply.assert_error(400, "invalid_client");
 
-    let strict = TestServer::start_with(|c| c.allow_http = false).await;
+    let strict = TestServer::start_with(backend, |c| c.allow_http = false).await;
     let alice = TestClient::register(&wallets, "alice2");
     let reply = alice
         .request_grant(
@@ -163,9 +153,8 @@ async fn unreachable_or_plain_http_wallet_addresses_are_refused() {
     reply.assert_error(400, "invalid_client");
 }
 
-#[tokio::test]
-async fn keys_are_cached_and_refetched_once_for_a_new_key_id() {
-    let (server, wallets, alice) = server_wallets_and_alice().await;
+async fn keys_are_cached_and_refetched_once_for_a_new_key_id(backend: Backend) {
+    let (server, wallets, alice) = server_wallets_and_alice(backend).await;
     let body = alice.grant_body(incoming_payment_access());
     for _ in 0..3 {
         assert_eq!(
@@ -210,3 +199,12 @@ async fn keys_are_cached_and_refetched_once_for_a_new_key_id() {
         wallets.jwks_fetches()
     );
 }
+
+tessera_testkit::backend_tests!(
+    every_official_sdk_signature_style_is_accepted,
+    unsigned_stale_and_future_requests_are_refused,
+    a_body_other_than_the_signed_one_is_refused,
+    a_key_of_another_wallet_address_is_refused,
+    unreachable_or_plain_http_wallet_addresses_are_refused,
+    keys_are_cached_and_refetched_once_for_a_new_key_id,
+);

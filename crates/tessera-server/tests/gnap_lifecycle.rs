@@ -1,12 +1,15 @@
 //! The GNAP token lifecycle against a real server on loopback: grant, rotate, revoke, cancel,
 //! introspect, including every refusal the issue lists.
+//!
+//! Each test runs on SQLite and on PostgreSQL (`sqlite::…`, `postgres::…`).
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
 use tessera_testkit::{
-    TestClient, TestServer, WalletServer, incoming_payment_access, server_wallets_and_alice,
+    Backend, TestClient, TestServer, WalletServer, incoming_payment_access,
+    server_wallets_and_alice,
 };
 
 struct Issued {
@@ -38,9 +41,8 @@ async fn issue(server: &TestServer, client: &TestClient) -> Issued {
     }
 }
 
-#[tokio::test]
-async fn grant_has_the_spec_shape_and_introspects_active() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn grant_has_the_spec_shape_and_introspects_active(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let issued = issue(&server, &alice).await;
     let at = &issued.grant["access_token"];
     let keys: Vec<&str> = at.as_object().unwrap().keys().map(String::as_str).collect();
@@ -86,9 +88,8 @@ async fn grant_has_the_spec_shape_and_introspects_active() {
 /// Found by schemathesis: `access` in an introspection request is an array as the schema defines
 /// it (at most three unique items with unique actions, outgoing payments with an identifier),
 /// and nothing stricter.
-#[tokio::test]
-async fn introspection_refuses_access_the_schema_forbids() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn introspection_refuses_access_the_schema_forbids(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let issued = issue(&server, &alice).await;
     let item = json!({"type": "quote", "actions": ["read"]});
     let other = json!({"type": "incoming-payment", "actions": ["read"]});
@@ -124,9 +125,8 @@ async fn introspection_refuses_access_the_schema_forbids() {
     );
 }
 
-#[tokio::test]
-async fn rotation_replaces_value_and_manage_url_and_kills_the_old_token() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn rotation_replaces_value_and_manage_url_and_kills_the_old_token(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let old = issue(&server, &alice).await;
     let reply = alice.rotate(&old.manage, &old.value).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -162,13 +162,14 @@ async fn rotation_replaces_value_and_manage_url_and_kills_the_old_token() {
     assert!(!server.is_active(new_value).await);
 }
 
-#[tokio::test]
-async fn an_expired_token_can_be_rotated() {
-    let server = TestServer::start_with(|c| c.access_token_ttl_secs = 1).await;
+async fn an_expired_token_can_be_rotated(backend: Backend) {
+    // Expiry is kept in whole seconds, so a token lives between TTL - 1 and TTL seconds: with 2,
+    // the rotated token is still active when introspected right after.
+    let server = TestServer::start_with(backend, |c| c.access_token_ttl_secs = 2).await;
     let wallets = WalletServer::start().await;
     let alice = TestClient::register(&wallets, "alice");
     let issued = issue(&server, &alice).await;
-    assert_eq!(issued.grant["access_token"]["expires_in"], 1);
+    assert_eq!(issued.grant["access_token"]["expires_in"], 2);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert!(
         !server.is_active(&issued.value).await,
@@ -181,9 +182,8 @@ async fn an_expired_token_can_be_rotated() {
     assert!(server.is_active(fresh).await);
 }
 
-#[tokio::test]
-async fn revocation_is_immediate_and_idempotent() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn revocation_is_immediate_and_idempotent(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let issued = issue(&server, &alice).await;
     let reply = alice.revoke(&issued.manage, &issued.value).await;
     assert_eq!((reply.status, &reply.body), (204, &Value::Null));
@@ -198,18 +198,16 @@ async fn revocation_is_immediate_and_idempotent() {
         .assert_error(400, "invalid_rotation");
 }
 
-#[tokio::test]
-async fn revoking_one_token_leaves_the_grants_other_tokens_alone() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn revoking_one_token_leaves_the_grants_other_tokens_alone(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let a = issue(&server, &alice).await;
     let b = issue(&server, &alice).await;
     assert_eq!(alice.revoke(&a.manage, &a.value).await.status, 204);
     assert!(server.is_active(&b.value).await);
 }
 
-#[tokio::test]
-async fn cancelling_the_grant_revokes_every_token_of_it() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn cancelling_the_grant_revokes_every_token_of_it(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let issued = issue(&server, &alice).await;
     let rotated = alice.rotate(&issued.manage, &issued.value).await;
     let value = rotated.body["access_token"]["value"]
@@ -252,9 +250,8 @@ async fn cancelling_the_grant_revokes_every_token_of_it() {
         .assert_error(401, "invalid_continuation");
 }
 
-#[tokio::test]
-async fn continuation_needs_the_continuation_token() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn continuation_needs_the_continuation_token(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let issued = issue(&server, &alice).await;
     alice
         .cancel(&issued.continue_uri, &issued.value)
@@ -271,9 +268,8 @@ async fn continuation_needs_the_continuation_token() {
     assert!(server.is_active(&issued.value).await);
 }
 
-#[tokio::test]
-async fn management_url_and_token_must_match() {
-    let (server, wallets, alice) = server_wallets_and_alice().await;
+async fn management_url_and_token_must_match(backend: Backend) {
+    let (server, wallets, alice) = server_wallets_and_alice(backend).await;
     let bob = TestClient::register(&wallets, "bob");
     let a = issue(&server, &alice).await;
     let b = issue(&server, &bob).await;
@@ -322,9 +318,8 @@ async fn management_url_and_token_must_match() {
         .assert_error(401, "invalid_client");
 }
 
-#[tokio::test]
-async fn outgoing_payment_grants_are_refused_cleanly_without_interact() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn outgoing_payment_grants_are_refused_cleanly_without_interact(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let access = json!([{
         "type": "outgoing-payment",
         "actions": ["create", "read"],
@@ -338,9 +333,8 @@ async fn outgoing_payment_grants_are_refused_cleanly_without_interact() {
     assert!(reply.error_code().is_some());
 }
 
-#[tokio::test]
-async fn malformed_grant_requests_get_invalid_request() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn malformed_grant_requests_get_invalid_request(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     for body in [
         json!({}),
         json!({"client": alice.wallet_address}),
@@ -356,9 +350,8 @@ async fn malformed_grant_requests_get_invalid_request() {
     }
 }
 
-#[tokio::test]
-async fn unknown_routes_and_methods_answer_in_gnap_format() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+async fn unknown_routes_and_methods_answer_in_gnap_format(backend: Backend) {
+    let (server, _wallets, alice) = server_wallets_and_alice(backend).await;
     let reply = alice
         .send(
             http::Method::GET,
@@ -377,9 +370,8 @@ async fn unknown_routes_and_methods_answer_in_gnap_format() {
 /// Clients serialize absent optional fields as explicit `null` (the Rust SDK sends
 /// `"finish": null`); every optional field of a grant request or continuation must read `null`
 /// as absent, never as a malformed body.
-#[tokio::test]
-async fn explicit_null_optional_fields_are_read_as_absent() {
-    let server = TestServer::start_interactive(|_| {}).await;
+async fn explicit_null_optional_fields_are_read_as_absent(backend: Backend) {
+    let server = TestServer::start_interactive(backend, |_| {}).await;
     let wallets = WalletServer::start().await;
     let alice = TestClient::register(&wallets, "alice");
     let wallet = alice.wallet_address.clone();
@@ -440,3 +432,19 @@ async fn explicit_null_optional_fields_are_read_as_absent() {
         .await;
     reply.assert_error(401, "request_denied");
 }
+
+tessera_testkit::backend_tests!(
+    grant_has_the_spec_shape_and_introspects_active,
+    rotation_replaces_value_and_manage_url_and_kills_the_old_token,
+    an_expired_token_can_be_rotated,
+    revocation_is_immediate_and_idempotent,
+    revoking_one_token_leaves_the_grants_other_tokens_alone,
+    cancelling_the_grant_revokes_every_token_of_it,
+    continuation_needs_the_continuation_token,
+    management_url_and_token_must_match,
+    outgoing_payment_grants_are_refused_cleanly_without_interact,
+    malformed_grant_requests_get_invalid_request,
+    unknown_routes_and_methods_answer_in_gnap_format,
+    explicit_null_optional_fields_are_read_as_absent,
+    introspection_refuses_access_the_schema_forbids,
+);

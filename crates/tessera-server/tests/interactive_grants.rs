@@ -10,7 +10,7 @@ use tessera_testkit::interactive::{
     Browser, FINISH_URI, IDP_CONSENT_URL, Idp, interaction_of, interactive_grant_body,
     outgoing_payment_access, query_param,
 };
-use tessera_testkit::{TestClient, TestServer, WalletServer};
+use tessera_testkit::{Backend, TestClient, TestServer, WalletServer};
 
 struct Pending {
     redirect: String,
@@ -46,9 +46,10 @@ async fn request_pending(
 }
 
 async fn setup(
+    backend: Backend,
     configure: impl FnOnce(&mut tessera_server::ServerConfig),
 ) -> (TestServer, TestClient) {
-    let server = TestServer::start_interactive(configure).await;
+    let server = TestServer::start_interactive(backend, configure).await;
     let wallets = WalletServer::start().await;
     let alice = TestClient::register(&wallets, "alice");
     (server, alice)
@@ -69,9 +70,8 @@ async fn continue_with(
         .await
 }
 
-#[tokio::test]
-async fn accepted_grant_issues_a_token_with_the_requested_limits() {
-    let (server, alice) = setup(|c| c.continue_wait_secs = 5).await;
+async fn accepted_grant_issues_a_token_with_the_requested_limits(backend: Backend) {
+    let (server, alice) = setup(backend, |c| c.continue_wait_secs = 5).await;
     let pending = request_pending(&server, &alice, Some("client-nonce-1")).await;
     assert!(pending.body.get("access_token").is_none());
     assert_eq!(pending.body["continue"]["wait"], 5);
@@ -197,9 +197,8 @@ async fn accepted_grant_issues_a_token_with_the_requested_limits() {
     );
 }
 
-#[tokio::test]
-async fn rejected_grant_goes_back_with_grant_rejected_and_never_issues() {
-    let (server, alice) = setup(|_| {}).await;
+async fn rejected_grant_goes_back_with_grant_rejected_and_never_issues(backend: Backend) {
+    let (server, alice) = setup(backend, |_| {}).await;
     let pending = request_pending(&server, &alice, Some("n2")).await;
     let (id, nonce) = interaction_of(&pending.redirect);
     let mut browser = Browser::default();
@@ -221,9 +220,8 @@ async fn rejected_grant_goes_back_with_grant_rejected_and_never_issues() {
     assert_eq!(grant.body["state"], "rejected");
 }
 
-#[tokio::test]
-async fn a_wrong_interact_ref_is_invalid_continuation() {
-    let (server, alice) = setup(|_| {}).await;
+async fn a_wrong_interact_ref_is_invalid_continuation(backend: Backend) {
+    let (server, alice) = setup(backend, |_| {}).await;
     let pending = request_pending(&server, &alice, Some("n3")).await;
     let (id, nonce) = interaction_of(&pending.redirect);
     Idp::new(&server).decide(&id, &nonce, "accept").await;
@@ -247,9 +245,8 @@ async fn a_wrong_interact_ref_is_invalid_continuation() {
         .assert_error(401, "invalid_client");
 }
 
-#[tokio::test]
-async fn polling_without_finish_respects_wait_then_issues() {
-    let (server, alice) = setup(|c| c.continue_wait_secs = 1).await;
+async fn polling_without_finish_respects_wait_then_issues(backend: Backend) {
+    let (server, alice) = setup(backend, |c| c.continue_wait_secs = 1).await;
     let pending = request_pending(&server, &alice, None).await;
     assert_eq!(pending.body["continue"]["wait"], 1);
     let poll = || {
@@ -283,9 +280,8 @@ async fn polling_without_finish_respects_wait_then_issues() {
     assert!(reply.body["access_token"]["value"].as_str().is_some());
 }
 
-#[tokio::test]
-async fn an_expired_interaction_cannot_be_decided_or_started() {
-    let (server, alice) = setup(|c| c.interaction_ttl_secs = 1).await;
+async fn an_expired_interaction_cannot_be_decided_or_started(backend: Backend) {
+    let (server, alice) = setup(backend, |c| c.interaction_ttl_secs = 1).await;
     let pending = request_pending(&server, &alice, Some("n4")).await;
     let (id, nonce) = interaction_of(&pending.redirect);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
@@ -303,9 +299,8 @@ async fn an_expired_interaction_cannot_be_decided_or_started() {
     );
 }
 
-#[tokio::test]
-async fn the_idp_api_needs_its_token() {
-    let (server, alice) = setup(|_| {}).await;
+async fn the_idp_api_needs_its_token(backend: Backend) {
+    let (server, alice) = setup(backend, |_| {}).await;
     let pending = request_pending(&server, &alice, Some("n5")).await;
     let (id, nonce) = interaction_of(&pending.redirect);
     for idp in [
@@ -333,16 +328,15 @@ async fn the_idp_api_needs_its_token() {
         .assert_error(400, "invalid_request");
 
     // A server with no admin token configured refuses every call.
-    let closed = TestServer::start_interactive(|c| c.admin_token = None).await;
+    let closed = TestServer::start_interactive(backend, |c| c.admin_token = None).await;
     Idp::new(&closed)
         .details(&id, &nonce)
         .await
         .assert_error(401, "invalid_client");
 }
 
-#[tokio::test]
-async fn finishing_needs_the_browser_that_started() {
-    let (server, alice) = setup(|_| {}).await;
+async fn finishing_needs_the_browser_that_started(backend: Backend) {
+    let (server, alice) = setup(backend, |_| {}).await;
     let pending = request_pending(&server, &alice, Some("n6")).await;
     let (id, nonce) = interaction_of(&pending.redirect);
     let mut browser = Browser::default();
@@ -354,9 +348,8 @@ async fn finishing_needs_the_browser_that_started() {
     assert!(page.location.is_none());
 }
 
-#[tokio::test]
-async fn a_cancelled_pending_grant_has_no_interaction_left() {
-    let (server, alice) = setup(|_| {}).await;
+async fn a_cancelled_pending_grant_has_no_interaction_left(backend: Backend) {
+    let (server, alice) = setup(backend, |_| {}).await;
     let pending = request_pending(&server, &alice, Some("n7")).await;
     assert_eq!(
         alice
@@ -372,9 +365,8 @@ async fn a_cancelled_pending_grant_has_no_interaction_left() {
         .assert_error(404, "unknown_interaction");
 }
 
-#[tokio::test]
-async fn bad_interactive_requests_are_refused_with_the_right_error() {
-    let (server, alice) = setup(|_| {}).await;
+async fn bad_interactive_requests_are_refused_with_the_right_error(backend: Backend) {
+    let (server, alice) = setup(backend, |_| {}).await;
     let url = server.grant_url();
     let wallet = alice.wallet_address.clone();
     let mut both_amounts = outgoing_payment_access(&wallet);
@@ -398,7 +390,7 @@ async fn bad_interactive_requests_are_refused_with_the_right_error() {
     }
 
     // Without a consent provider the server says so instead of pretending.
-    let plain = TestServer::start().await;
+    let plain = TestServer::start(backend).await;
     let reply = alice
         .request_grant(
             &plain.grant_url(),
@@ -414,9 +406,8 @@ async fn bad_interactive_requests_are_refused_with_the_right_error() {
     );
 }
 
-#[tokio::test]
-async fn the_dev_consent_page_plays_the_idp() {
-    let server = TestServer::start_with(|c| {
+async fn the_dev_consent_page_plays_the_idp(backend: Backend) {
+    let server = TestServer::start_with(backend, |c| {
         c.dev_consent = true;
         c.continue_wait_secs = 0;
     })
@@ -462,3 +453,16 @@ async fn the_dev_consent_page_plays_the_idp() {
         200
     );
 }
+
+tessera_testkit::backend_tests!(
+    accepted_grant_issues_a_token_with_the_requested_limits,
+    rejected_grant_goes_back_with_grant_rejected_and_never_issues,
+    a_wrong_interact_ref_is_invalid_continuation,
+    polling_without_finish_respects_wait_then_issues,
+    an_expired_interaction_cannot_be_decided_or_started,
+    the_idp_api_needs_its_token,
+    finishing_needs_the_browser_that_started,
+    a_cancelled_pending_grant_has_no_interaction_left,
+    bad_interactive_requests_are_refused_with_the_right_error,
+    the_dev_consent_page_plays_the_idp,
+);

@@ -25,7 +25,7 @@ async fn gnap_error(response: reqwest::Response) -> (u16, String) {
 
 #[tokio::test]
 async fn oversized_headers_get_431_json() {
-    let server = TestServer::start().await;
+    let server = TestServer::start(tessera_testkit::Backend::Sqlite).await;
     let http = reqwest::Client::new();
     let big = "a".repeat(20 * 1024);
     for url in [
@@ -62,7 +62,8 @@ async fn oversized_headers_get_431_json() {
 
 #[tokio::test]
 async fn oversized_bodies_get_400_json() {
-    let (server, _wallets, alice) = server_wallets_and_alice().await;
+    let (server, _wallets, alice) =
+        server_wallets_and_alice(tessera_testkit::Backend::Sqlite).await;
     let mut body = alice.grant_body(incoming_payment_access());
     body["padding"] = "a".repeat(100 * 1024).into();
     // Signed, with a correct digest: refused for its size alone.
@@ -87,7 +88,10 @@ async fn oversized_bodies_get_400_json() {
 
 #[tokio::test]
 async fn a_request_whose_body_never_arrives_times_out_with_503_json() {
-    let server = TestServer::start_with(|c| c.request_timeout = Duration::from_secs(1)).await;
+    let server = TestServer::start_with(tessera_testkit::Backend::Sqlite, |c| {
+        c.request_timeout = Duration::from_secs(1)
+    })
+    .await;
     let address = server.public_url.trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
     let started = Instant::now();

@@ -7,14 +7,15 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tessera_testkit::TestServer;
 use tessera_testkit::interactive::query_param;
 use tessera_testkit::oauth::{OAuthHarness, REDIRECT_URI, Registered, pkce};
+use tessera_testkit::{Backend, TestServer};
 
 async fn start(
+    backend: Backend,
     configure: impl FnOnce(&mut tessera_server::ServerConfig),
 ) -> (TestServer, OAuthHarness) {
-    let server = TestServer::start_interactive(configure).await;
+    let server = TestServer::start_interactive(backend, configure).await;
     let harness = OAuthHarness::new(&server);
     (server, harness)
 }
@@ -66,9 +67,8 @@ async fn code_flow(h: &OAuthHarness, client: &Registered, scope: &str) -> Value 
     reply.body
 }
 
-#[tokio::test]
-async fn client_credentials_with_basic_or_body_but_not_both() {
-    let (_server, h) = start(|_| {}).await;
+async fn client_credentials_with_basic_or_body_but_not_both(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let secret = c.secret.clone().unwrap();
     assert!(secret.starts_with("tsr_cs_") && secret.len() >= 7 + 43);
@@ -151,9 +151,8 @@ async fn client_credentials_with_basic_or_body_but_not_both() {
     .assert_error(401, "invalid_client");
 }
 
-#[tokio::test]
-async fn token_endpoint_errors_are_rfc_6749_errors() {
-    let (_server, h) = start(|_| {}).await;
+async fn token_endpoint_errors_are_rfc_6749_errors(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let only_cc = h
         .register(json!({"name": "cc", "grant_types": ["client_credentials"], "scope": "read"}))
@@ -219,9 +218,10 @@ async fn token_endpoint_errors_are_rfc_6749_errors() {
     assert_eq!(json_body.status(), 400);
 }
 
-#[tokio::test]
-async fn authorization_code_with_pkce_then_refresh_twice_then_reuse_kills_the_family() {
-    let (_server, h) = start(|_| {}).await;
+async fn authorization_code_with_pkce_then_refresh_twice_then_reuse_kills_the_family(
+    backend: Backend,
+) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let rs = resource_server(&h).await;
     let first = code_flow(&h, &c, "read write").await;
@@ -280,9 +280,8 @@ async fn authorization_code_with_pkce_then_refresh_twice_then_reuse_kills_the_fa
     h.refresh(&c, &rt3).await.assert_error(400, "invalid_grant");
 }
 
-#[tokio::test]
-async fn an_authorization_code_works_once_and_only_with_its_verifier() {
-    let (_server, h) = start(|_| {}).await;
+async fn an_authorization_code_works_once_and_only_with_its_verifier(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let rs = resource_server(&h).await;
     let (verifier, challenge) = pkce();
@@ -323,9 +322,8 @@ async fn an_authorization_code_works_once_and_only_with_its_verifier() {
     assert_eq!(h.introspect(&rs, &at).await, json!({"active": false}));
 }
 
-#[tokio::test]
-async fn authorization_requests_refuse_bad_clients_and_redirects() {
-    let (_server, h) = start(|_| {}).await;
+async fn authorization_requests_refuse_bad_clients_and_redirects(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let public = h
         .register(json!({"name": "SPA", "kind": "public", "grant_types": ["authorization_code", "refresh_token"], "redirect_uris": [REDIRECT_URI], "scope": "read"}))
@@ -441,9 +439,10 @@ async fn concurrent_refreshes(
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn thirty_two_concurrent_refreshes_without_grace_one_wins_and_the_family_dies() {
-    let (_server, h) = start(|_| {}).await;
+async fn thirty_two_concurrent_refreshes_without_grace_one_wins_and_the_family_dies(
+    backend: Backend,
+) {
+    let (_server, h) = start(backend, |_| {}).await;
     let h = Arc::new(h);
     let c = h.confidential().await;
     let rs = resource_server(&h).await;
@@ -477,9 +476,8 @@ async fn thirty_two_concurrent_refreshes_without_grace_one_wins_and_the_family_d
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn thirty_two_concurrent_refreshes_with_grace_all_get_the_same_pair() {
-    let (_server, h) = start(|c| c.refresh_grace_secs = 30).await;
+async fn thirty_two_concurrent_refreshes_with_grace_all_get_the_same_pair(backend: Backend) {
+    let (_server, h) = start(backend, |c| c.refresh_grace_secs = 30).await;
     let h = Arc::new(h);
     let c = h.confidential().await;
     let rs = resource_server(&h).await;
@@ -515,9 +513,8 @@ async fn thirty_two_concurrent_refreshes_with_grace_all_get_the_same_pair() {
     );
 }
 
-#[tokio::test]
-async fn an_idle_refresh_token_expires() {
-    let (_server, h) = start(|c| c.refresh_token_idle_secs = 1).await;
+async fn an_idle_refresh_token_expires(backend: Backend) {
+    let (_server, h) = start(backend, |c| c.refresh_token_idle_secs = 1).await;
     let c = h.confidential().await;
     let tokens = code_flow(&h, &c, "read").await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
@@ -526,9 +523,8 @@ async fn an_idle_refresh_token_expires() {
         .assert_error(400, "invalid_grant");
 }
 
-#[tokio::test]
-async fn revocation_follows_rfc_7009() {
-    let (_server, h) = start(|_| {}).await;
+async fn revocation_follows_rfc_7009(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let other = h.confidential().await;
     let rs = resource_server(&h).await;
@@ -598,9 +594,8 @@ async fn revocation_follows_rfc_7009() {
     );
 }
 
-#[tokio::test]
-async fn introspection_is_for_resource_servers_only() {
-    let (_server, h) = start(|_| {}).await;
+async fn introspection_is_for_resource_servers_only(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let c = h.confidential().await;
     let secret = c.secret.clone().unwrap();
     let token = h
@@ -626,9 +621,8 @@ async fn introspection_is_for_resource_servers_only() {
     assert_eq!(h.introspect(&rs, "garbage").await, json!({"active": false}));
 }
 
-#[tokio::test]
-async fn metadata_and_admin_revocation() {
-    let (_server, h) = start(|_| {}).await;
+async fn metadata_and_admin_revocation(backend: Backend) {
+    let (_server, h) = start(backend, |_| {}).await;
     let meta: Value = h
         .http
         .get(format!(
@@ -679,3 +673,17 @@ async fn metadata_and_admin_revocation() {
         );
     }
 }
+
+tessera_testkit::backend_tests!(
+    client_credentials_with_basic_or_body_but_not_both,
+    token_endpoint_errors_are_rfc_6749_errors,
+    authorization_code_with_pkce_then_refresh_twice_then_reuse_kills_the_family,
+    an_authorization_code_works_once_and_only_with_its_verifier,
+    authorization_requests_refuse_bad_clients_and_redirects,
+    thirty_two_concurrent_refreshes_without_grace_one_wins_and_the_family_dies,
+    thirty_two_concurrent_refreshes_with_grace_all_get_the_same_pair,
+    an_idle_refresh_token_expires,
+    revocation_follows_rfc_7009,
+    introspection_is_for_resource_servers_only,
+    metadata_and_admin_revocation,
+);

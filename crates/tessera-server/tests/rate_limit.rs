@@ -14,7 +14,7 @@ use tessera_testkit::{TestClient, TestServer, WalletServer, incoming_payment_acc
 
 /// Three requests at once, then one a second.
 async fn server_with_burst_of_three() -> TestServer {
-    TestServer::start_with(|c| {
+    TestServer::start_with(tessera_testkit::Backend::Sqlite, |c| {
         c.rate_limit = Some(RateLimit {
             per_second: NonZeroU32::new(1).unwrap(),
             burst: NonZeroU32::new(3).unwrap(),

@@ -62,7 +62,8 @@ async fn loopback_wallet_addresses_are_refused_before_connecting() {
 
 #[tokio::test]
 async fn a_grant_request_naming_a_loopback_wallet_address_is_refused() {
-    let server = TestServer::start_with(|c| c.allow_http = false).await;
+    let server =
+        TestServer::start_with(tessera_testkit::Backend::Sqlite, |c| c.allow_http = false).await;
     let wallets = WalletServer::start().await;
     let (port, accepted) = counting_listener("127.0.0.1").await;
     // The client signs with a real key, but names a wallet address on loopback.

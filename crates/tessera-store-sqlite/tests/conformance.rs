@@ -5,15 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod file {
-    async fn open() -> std::sync::Arc<dyn tessera_core::store::Store> {
-        // Leaked so the directory outlives the store; test processes are short-lived.
-        let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+    async fn open() -> (
+        std::sync::Arc<dyn tessera_core::store::Store>,
+        tempfile::TempDir,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        std::sync::Arc::new(
-            tessera_store_sqlite::SqliteStore::connect(&url)
-                .await
-                .unwrap(),
-        )
+        let store = tessera_store_sqlite::SqliteStore::connect(&url)
+            .await
+            .unwrap();
+        (std::sync::Arc::new(store), dir)
     }
     tessera_testkit::store_conformance_tests!(open());
 }

@@ -1,6 +1,4 @@
-//! Property: whatever sequence of rotations and revocations a grant's tokens go through
-//! (including attempts on dead tokens), at most one token of the chain is active, and exactly
-//! one unless a revocation of the live token happened.
+//! The rotation-chain property (`tessera_testkit::rotation_chain`) on SQLite.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,93 +6,15 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use tessera_core::secret::TokenHash;
-use tessera_core::store::{Store, StoreError};
-use tessera_core::token::TokenStatus;
-use tessera_testkit::store_conformance::{T0, grant, token};
-
-#[derive(Debug, Clone)]
-enum Step {
-    /// Rotate the token issued `n` steps back (0 = the newest).
-    Rotate(usize),
-    /// Revoke the token issued `n` steps back.
-    Revoke(usize),
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    prop_oneof![
-        3 => (0usize..4).prop_map(Step::Rotate),
-        1 => (0usize..4).prop_map(Step::Revoke),
-    ]
-}
-
-async fn run(steps: Vec<Step>) {
-    let store: Arc<dyn Store> = Arc::new(
-        tessera_store_sqlite::SqliteStore::connect("sqlite::memory:")
-            .await
-            .unwrap(),
-    );
-    let g = grant();
-    let first = token(&g, "t0", 600);
-    store.create_grant(&g, Some(&first)).await.unwrap();
-    let mut issued = vec![first.manage_id.clone()];
-    let mut live_revoked = false;
-    for (i, s) in steps.into_iter().enumerate() {
-        match s {
-            Step::Rotate(back) => {
-                let target = issued[issued.len().saturating_sub(1 + back)].clone();
-                let new = token(&g, &format!("t{}", i + 1), 600);
-                match store.rotate_access_token(&target, &new, T0).await {
-                    Ok(()) => issued.push(new.manage_id),
-                    Err(StoreError::NotLive) => {}
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            Step::Revoke(back) => {
-                let target = issued[issued.len().saturating_sub(1 + back)].clone();
-                let was_live = store
-                    .token_by_manage_id(&target)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .token
-                    .status
-                    == TokenStatus::Active;
-                store.revoke_access_token(&target, T0).await.unwrap();
-                live_revoked |= was_live;
-            }
-        }
-        let mut active = 0;
-        for id in &issued {
-            if store
-                .token_by_manage_id(id)
-                .await
-                .unwrap()
-                .unwrap()
-                .is_active(T0)
-            {
-                active += 1;
-            }
-        }
-        assert!(active <= 1, "{active} live tokens in one chain");
-        assert_eq!(active == 1, !live_revoked);
-    }
-    // Nothing but the chain exists: a refused rotation left no row behind.
-    for i in 0..=issued.len() + 8 {
-        let found = store
-            .token_by_hash(&TokenHash::of(&format!("t{i}")))
-            .await
-            .unwrap();
-        if let Some(t) = found {
-            assert!(issued.contains(&t.token.manage_id));
-        }
-    }
-}
+use tessera_testkit::rotation_chain::{check, steps};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn a_rotation_chain_has_at_most_one_live_token(steps in proptest::collection::vec(step(), 1..24)) {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(run(steps));
+    fn a_rotation_chain_has_at_most_one_live_token(steps in steps()) {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let store = tessera_store_sqlite::SqliteStore::connect("sqlite::memory:").await.unwrap();
+            check(Arc::new(store), steps).await;
+        });
     }
 }

@@ -14,14 +14,47 @@ pub struct TestClient {
     http: reqwest::Client,
 }
 
-/// A response: status and JSON body (`Value::Null` when empty).
+/// A response: status, JSON body (`Value::Null` when empty) and `Retry-After`.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
+    /// Reads a response: its status, `Retry-After`, and JSON body (`null` when empty).
+    pub async fn read(response: reqwest::Response) -> Reply {
+        Reply::try_read(response).await.unwrap()
+    }
+
+    /// Like [`Reply::read`], but a body cut off in transit is an `Err`.
+    pub async fn try_read(response: reqwest::Response) -> Result<Reply, reqwest::Error> {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "non-JSON body {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Ok(Reply {
+            status,
+            body,
+            retry_after,
+        })
+    }
+
     /// The GNAP error code, if this is an error.
     pub fn error_code(&self) -> Option<&str> {
         self.body["error"]["code"].as_str()
@@ -149,19 +182,39 @@ impl TestClient {
         if let Some(body) = tamper.send_body.or(body) {
             request = request.body(body);
         }
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await?;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!(
-                    "non-JSON body {status}: {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            })
-        };
-        Ok(Reply { status, body })
+        Reply::try_read(request.send().await?).await
     }
+}
+
+/// Rotates `token` once at each of `manage_urls` (the same management URL, possibly as it reads
+/// on different nodes), all requests released at the same moment. Every rotation but the
+/// winners must be refused with `invalid_rotation`; returns the winners' new token values.
+pub async fn rotate_at_once(
+    client: std::sync::Arc<TestClient>,
+    token: &str,
+    manage_urls: Vec<String>,
+) -> Vec<String> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(manage_urls.len()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for manage in manage_urls {
+        let (client, token, barrier) = (client.clone(), token.to_owned(), barrier.clone());
+        tasks.spawn(async move {
+            barrier.wait().await;
+            client.rotate(&manage, &token).await
+        });
+    }
+    let mut winners = Vec::new();
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        match reply.status {
+            200 => winners.push(
+                reply.body["access_token"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            ),
+            _ => reply.assert_error(400, "invalid_rotation"),
+        }
+    }
+    winners
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Reply, TestServer};
+use crate::{Backend, Reply, TestServer};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 pub const IDP_CONSENT_URL: &str = "https://idp.example/consent";
@@ -160,15 +160,7 @@ impl Idp {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        Reply { status, body }
+        Reply::read(request.send().await.unwrap()).await
     }
 }
 
@@ -188,9 +180,10 @@ impl TestServer {
     /// A server whose consent goes to [`IDP_CONSENT_URL`], with the IdP API on [`ADMIN_TOKEN`]
     /// and no `wait` between polls unless `configure` sets one.
     pub async fn start_interactive(
+        backend: Backend,
         configure: impl FnOnce(&mut tessera_server::ServerConfig),
     ) -> TestServer {
-        TestServer::start_with(|c| {
+        TestServer::start_with(backend, |c| {
             c.idp_consent_url = Some(IDP_CONSENT_URL.into());
             c.admin_token = Some(ADMIN_TOKEN.into());
             c.continue_wait_secs = 0;

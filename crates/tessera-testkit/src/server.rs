@@ -1,7 +1,9 @@
-//! A real `tessera` server on ephemeral loopback ports, backed by a fresh SQLite file.
+//! A real `tessera` server on ephemeral loopback ports, backed by a fresh database on the
+//! backend the test asks for.
 
-use tempfile::TempDir;
 use tessera_server::{RunningServer, ServerConfig};
+
+use crate::database::{Backend, TestDatabase};
 
 pub struct TestServer {
     server: Option<RunningServer>,
@@ -9,29 +11,30 @@ pub struct TestServer {
     pub public_url: String,
     /// Base URL of the internal listener.
     pub internal_url: String,
-    pub database_url: String,
-    _dir: TempDir,
+    /// The test's database; the server may reach it by another URL (see [`Self::start_with`]).
+    pub database: TestDatabase,
 }
 
 impl TestServer {
-    pub async fn start() -> TestServer {
-        Self::start_with(|_| {}).await
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
     }
 
-    /// Starts with the test defaults, changed by `configure`.
-    pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}", dir.path().join("tessera.db").display());
-        let mut config = ServerConfig::for_tests(database_url.clone());
+    /// Starts on a fresh database of `backend`, with the test defaults changed by `configure`
+    /// (which may also point `database_url` elsewhere, e.g. through a proxy to the same database).
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
+        let database = TestDatabase::create(backend).await;
+        let mut config = ServerConfig::for_tests(database.url.clone());
         configure(&mut config);
-        let database_url = config.database_url.clone();
         let server = tessera_server::start(config).await.unwrap();
         TestServer {
             public_url: server.public_url.clone(),
             internal_url: format!("http://{}", server.internal_addr),
-            database_url,
             server: Some(server),
-            _dir: dir,
+            database,
         }
     }
 
@@ -42,14 +45,7 @@ impl TestServer {
 
     /// Introspects `token` as a resource server would; returns the JSON answer.
     pub async fn introspect(&self, token: &str) -> serde_json::Value {
-        let response = reqwest::Client::new()
-            .post(format!("{}/introspect", self.internal_url))
-            .json(&serde_json::json!({ "access_token": token }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        introspect(&self.internal_url, token).await
     }
 
     pub async fn is_active(&self, token: &str) -> bool {
@@ -87,4 +83,16 @@ pub async fn request_count(internal_url: &str, route: &str, status: u16) -> u64 
                 .map(|(_, n)| n.parse::<u64>().unwrap())
         })
         .sum()
+}
+
+/// `POST {internal_url}/introspect` for `token`, which must answer 200; returns the JSON answer.
+pub async fn introspect(internal_url: &str, token: &str) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .post(format!("{internal_url}/introspect"))
+        .json(&serde_json::json!({ "access_token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
 }

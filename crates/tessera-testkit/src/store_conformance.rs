@@ -1,6 +1,6 @@
 //! The storage contract, as tests every backend must pass. A backend's test file invokes
-//! [`store_conformance_tests!`] with an expression that opens a fresh, empty store, and gets one
-//! `#[tokio::test]` per behaviour.
+//! [`store_conformance_tests!`] with an expression that opens a fresh, empty store (alone, or
+//! with what must outlive it, see [`Opened`]), and gets one `#[tokio::test]` per behaviour.
 
 use std::sync::Arc;
 
@@ -8,10 +8,38 @@ use tessera_core::UnixTime;
 use tessera_core::grant::{
     ClientIdentity, Decision, Finalization, FinishRedirect, Grant, GrantState, Interaction,
 };
+use tessera_core::oauth::{
+    ClientKind, GrantType, NewRefreshToken, NewTokens, OAuthClient, RefreshState, Rotation, Scope,
+    TokenFamily,
+};
 use tessera_core::secret::TokenHash;
 use tessera_core::store::{Store, StoreError};
 use tessera_core::token::{NewAccessToken, TokenStatus};
 use tessera_proto::AccessItem;
+
+/// A fresh store, and what must live as long as it (its temporary directory or schema).
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    _keep: Box<dyn Send>,
+}
+
+impl From<Arc<dyn Store>> for Opened {
+    fn from(store: Arc<dyn Store>) -> Opened {
+        Opened {
+            store,
+            _keep: Box::new(()),
+        }
+    }
+}
+
+impl<K: Send + 'static> From<(Arc<dyn Store>, K)> for Opened {
+    fn from((store, keep): (Arc<dyn Store>, K)) -> Opened {
+        Opened {
+            store,
+            _keep: Box::new(keep),
+        }
+    }
+}
 
 pub const T0: UnixTime = UnixTime(1_800_000_000);
 
@@ -491,6 +519,65 @@ pub async fn sweeping_deletes_only_long_expired_tokens_in_batches(store: Arc<dyn
     );
 }
 
+pub async fn concurrent_sweeps_delete_each_token_once(store: Arc<dyn Store>) {
+    const EXPIRED: u64 = 40;
+    for i in 0..EXPIRED {
+        let g = grant();
+        store
+            .create_grant(&g, Some(&token(&g, &format!("swept{i}"), 10)))
+            .await
+            .unwrap();
+    }
+    let cutoff = T0.plus_secs(100);
+    // Four sweepers at once, as several nodes would run them.
+    let mut sweepers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        sweepers.spawn(async move {
+            let mut deleted = 0;
+            loop {
+                match store.sweep_expired_tokens(cutoff, 3).await.unwrap() {
+                    0 => return deleted,
+                    n => deleted += n,
+                }
+            }
+        });
+    }
+    let mut deleted = 0;
+    while let Some(n) = sweepers.join_next().await {
+        deleted += n.unwrap();
+    }
+    assert_eq!(deleted, EXPIRED, "every token deleted, and counted, once");
+    assert_eq!(store.sweep_expired_tokens(cutoff, 100).await.unwrap(), 0);
+}
+
+pub async fn a_grant_revoked_during_rotations_keeps_no_active_token(store: Arc<dyn Store>) {
+    for round in 0..20 {
+        let g = grant();
+        let old = token(&g, &format!("race{round}"), 600);
+        store.create_grant(&g, Some(&old)).await.unwrap();
+        let new = token(&g, &format!("race{round}-new"), 600);
+        let rotation = {
+            let (store, old_id, new) = (store.clone(), old.manage_id.clone(), new.clone());
+            tokio::spawn(async move { store.rotate_access_token(&old_id, &new, T0).await })
+        };
+        assert!(store.revoke_grant(&g.id, T0).await.unwrap());
+        match rotation.await.unwrap() {
+            Ok(()) | Err(StoreError::NotLive) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+        for manage_id in [&old.manage_id, &new.manage_id] {
+            if let Some(t) = store.token_by_manage_id(manage_id).await.unwrap() {
+                assert_ne!(
+                    t.token.status,
+                    TokenStatus::Active,
+                    "round {round}: a token of a revoked grant is still active"
+                );
+            }
+        }
+    }
+}
+
 pub async fn every_change_is_audited_in_order(store: Arc<dyn Store>) {
     let g = grant();
     let first = token(&g, "audited-1", 600);
@@ -548,8 +635,281 @@ pub async fn every_change_is_audited_in_order(store: Arc<dyn Store>) {
     assert!(after_first[0].id > events[0].id);
 }
 
+/// A confidential OAuth client, stored, with a fresh family of its: the family and its first
+/// tokens (an access token and a refresh token valid for an hour from [`T0`]).
+async fn oauth_family(store: &Arc<dyn Store>) -> (TokenFamily, NewTokens) {
+    let scope = Scope::parse("read").unwrap();
+    let client = OAuthClient {
+        id: unique("client"),
+        name: "Conformance".into(),
+        kind: ClientKind::Confidential,
+        secret_hash: Some(TokenHash::of(&unique("secret"))),
+        redirect_uris: vec!["https://client.example/cb".into()],
+        grant_types: GrantType::ALL.to_vec(),
+        scope: scope.clone(),
+        may_introspect: false,
+        created_at: T0,
+    };
+    store.create_client(&client).await.unwrap();
+    assert_eq!(
+        store.client(&client.id).await.unwrap(),
+        Some(client.clone())
+    );
+    let family = TokenFamily {
+        id: unique("family"),
+        client_id: client.id,
+        subject: "user-1".into(),
+        scope,
+        created_at: T0,
+        revoked_at: None,
+    };
+    let tokens = oauth_tokens(&family);
+    store.issue_family(&family, &tokens).await.unwrap();
+    (family, tokens)
+}
+
+/// Fresh access and refresh tokens for `family`.
+fn oauth_tokens(family: &TokenFamily) -> NewTokens {
+    NewTokens {
+        family_id: family.id.clone(),
+        access_hash: TokenHash::of(&unique("access")),
+        access_scope: family.scope.clone(),
+        access_expires_at: T0.plus_secs(600),
+        refresh: Some(NewRefreshToken {
+            hash: TokenHash::of(&unique("refresh")),
+            expires_at: T0.plus_secs(3600),
+            idle_expires_at: T0.plus_secs(3600),
+        }),
+        created_at: T0,
+    }
+}
+
+fn rotation_of(old: &NewTokens) -> Rotation {
+    let refresh = old.refresh.as_ref().unwrap();
+    Rotation {
+        old_hash: refresh.hash,
+        old_access_hash: old.access_hash,
+        successor_sealed: b"sealed successor".to_vec(),
+        new: oauth_tokens_like(old),
+    }
+}
+
+fn oauth_tokens_like(old: &NewTokens) -> NewTokens {
+    NewTokens {
+        access_hash: TokenHash::of(&unique("access")),
+        refresh: Some(NewRefreshToken {
+            hash: TokenHash::of(&unique("refresh")),
+            expires_at: T0.plus_secs(3600),
+            idle_expires_at: T0.plus_secs(3600),
+        }),
+        ..old.clone()
+    }
+}
+
+pub async fn concurrent_refresh_rotations_have_one_winner(store: Arc<dyn Store>) {
+    let (_family, first) = oauth_family(&store).await;
+    let mut rotations = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let (store, rotation) = (store.clone(), rotation_of(&first));
+        rotations.spawn(async move {
+            let result = store.rotate_refresh_token(&rotation, T0.plus_secs(1)).await;
+            (result, rotation)
+        });
+    }
+    let mut winners = Vec::new();
+    while let Some(joined) = rotations.join_next().await {
+        match joined.unwrap() {
+            (Ok(()), rotation) => winners.push(rotation),
+            (Err(StoreError::NotLive), _) => {}
+            (Err(e), _) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one rotation wins");
+    let won = &winners[0].new;
+    let old = store
+        .refresh_token(&first.refresh.as_ref().unwrap().hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.state, RefreshState::Used);
+    assert_eq!(old.used_at, Some(T0.plus_secs(1)));
+    assert_eq!(old.successor_hash, Some(won.refresh.as_ref().unwrap().hash));
+    assert_eq!(
+        old.successor_sealed.as_deref(),
+        Some(&b"sealed successor"[..])
+    );
+    let successor = store
+        .refresh_token(&won.refresh.as_ref().unwrap().hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(successor.state, RefreshState::Active);
+    assert_eq!(successor.access_hash, won.access_hash);
+    // The access token issued with the used refresh token is revoked, the new one is not.
+    let now = T0.plus_secs(2);
+    let old_access = store
+        .access_token(&first.access_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!old_access.is_active(now));
+    let new_access = store.access_token(&won.access_hash).await.unwrap().unwrap();
+    assert!(new_access.is_active(now));
+}
+
+pub async fn an_expired_or_revoked_refresh_token_does_not_rotate(store: Arc<dyn Store>) {
+    let (family, first) = oauth_family(&store).await;
+    let expired = T0.plus_secs(3600);
+    assert!(matches!(
+        store
+            .rotate_refresh_token(&rotation_of(&first), expired)
+            .await,
+        Err(StoreError::NotLive)
+    ));
+    assert!(store.revoke_family(&family.id, "test", T0).await.unwrap());
+    assert!(!store.revoke_family(&family.id, "test", T0).await.unwrap());
+    assert!(matches!(
+        store.rotate_refresh_token(&rotation_of(&first), T0).await,
+        Err(StoreError::NotLive)
+    ));
+    let refresh = store
+        .refresh_token(&first.refresh.as_ref().unwrap().hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refresh.state, RefreshState::Revoked);
+    assert_eq!(refresh.family.revoked_at, Some(T0));
+}
+
+pub async fn a_family_revoked_during_refresh_rotations_keeps_no_active_token(
+    store: Arc<dyn Store>,
+) {
+    for round in 0..20 {
+        let (family, first) = oauth_family(&store).await;
+        let rotation = rotation_of(&first);
+        let rotating = {
+            let (store, rotation) = (store.clone(), rotation.clone());
+            tokio::spawn(async move { store.rotate_refresh_token(&rotation, T0).await })
+        };
+        assert!(store.revoke_family(&family.id, "test", T0).await.unwrap());
+        match rotating.await.unwrap() {
+            Ok(()) | Err(StoreError::NotLive) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+        for tokens in [&first, &rotation.new] {
+            if let Some(r) = store
+                .refresh_token(&tokens.refresh.as_ref().unwrap().hash)
+                .await
+                .unwrap()
+            {
+                assert_eq!(
+                    r.state,
+                    RefreshState::Revoked,
+                    "round {round}: a refresh token of a revoked family is not revoked"
+                );
+            }
+            if let Some(a) = store.access_token(&tokens.access_hash).await.unwrap() {
+                assert!(
+                    a.revoked_at.is_some(),
+                    "round {round}: an access token of a revoked family is not revoked"
+                );
+            }
+        }
+    }
+}
+
+pub async fn oauth_changes_are_audited_with_client_and_subject(store: Arc<dyn Store>) {
+    let (family, first) = oauth_family(&store).await;
+    store
+        .rotate_refresh_token(&rotation_of(&first), T0.plus_secs(1))
+        .await
+        .unwrap();
+    store
+        .revoke_oauth_access_token(&first.access_hash, T0.plus_secs(2))
+        .await
+        .unwrap(); // already revoked by the rotation: no event
+    assert_eq!(
+        store
+            .revoke_families_of_subject("user-1", T0.plus_secs(3))
+            .await
+            .unwrap(),
+        1
+    );
+    let events: Vec<_> = store
+        .audit_events(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.reference.as_deref() == Some(family.id.as_str()))
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["tokens_issued", "refresh_token_rotated", "revoked_by_admin"]
+    );
+    assert!(events.iter().all(|e| e.protocol == "oauth"
+        && e.client.as_deref() == Some(family.client_id.as_str())
+        && e.subject.as_deref() == Some("user-1")));
+}
+
+pub async fn every_node_gets_the_first_sealing_key(store: Arc<dyn Store>) {
+    let (a, b) = tokio::join!(store.sealing_key(&[1; 32]), store.sealing_key(&[2; 32]));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b);
+    assert!(a == [1; 32] || a == [2; 32]);
+    assert_eq!(store.sealing_key(&[3; 32]).await.unwrap(), a);
+}
+
+/// Audit event ids follow commit order: a reader that pages by id while changes commit
+/// concurrently sees every event exactly once.
+pub async fn audit_paging_during_concurrent_changes_misses_nothing(store: Arc<dyn Store>) {
+    const WRITERS: usize = 8;
+    const GRANTS_EACH: usize = 10;
+    let mut writers = tokio::task::JoinSet::new();
+    for _ in 0..WRITERS {
+        let store = store.clone();
+        writers.spawn(async move {
+            for _ in 0..GRANTS_EACH {
+                let g = grant();
+                let t = token(&g, &unique("paged"), 600);
+                store.create_grant(&g, Some(&t)).await.unwrap();
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let done = writers.is_empty();
+        let page = store.audit_events(after, 3).await.unwrap();
+        if let Some(last) = page.last() {
+            after = last.id;
+        }
+        let empty = page.is_empty();
+        seen.extend(page.into_iter().map(|e| e.id));
+        if done && empty {
+            break;
+        }
+        while let Some(joined) = writers.try_join_next() {
+            joined.unwrap();
+        }
+        tokio::task::yield_now().await;
+    }
+    let all: Vec<i64> = store
+        .audit_events(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(all.len(), WRITERS * GRANTS_EACH);
+    assert_eq!(
+        seen, all,
+        "paging by id passed over an event that committed late"
+    );
+}
+
 /// One `#[tokio::test]` per behaviour of the storage contract. `$open` is an async expression
-/// that yields a fresh `Arc<dyn Store>`.
+/// that yields a fresh `Arc<dyn Store>`, or a pair of it and what must outlive it.
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($open:expr) => {
@@ -564,19 +924,27 @@ macro_rules! store_conformance_tests {
             a_rotated_token_stays_rotated_when_revoked,
             revoking_a_grant_revokes_all_its_tokens,
             sweeping_deletes_only_long_expired_tokens_in_batches,
+            concurrent_sweeps_delete_each_token_once,
+            a_grant_revoked_during_rotations_keeps_no_active_token,
             an_interactive_grant_round_trips,
             a_decision_is_taken_once,
             an_approved_grant_issues_once,
             the_wait_clock_moves_once,
             every_change_is_audited_in_order,
+            concurrent_refresh_rotations_have_one_winner,
+            an_expired_or_revoked_refresh_token_does_not_rotate,
+            a_family_revoked_during_refresh_rotations_keeps_no_active_token,
+            oauth_changes_are_audited_with_client_and_subject,
+            every_node_gets_the_first_sealing_key,
+            audit_paging_during_concurrent_changes_misses_nothing,
         );
     };
     (@tests $open:expr; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let store: std::sync::Arc<dyn tessera_core::store::Store> = $open.await;
-                $crate::store_conformance::$name(store).await;
+                let opened: $crate::store_conformance::Opened = $open.await.into();
+                $crate::store_conformance::$name(opened.store.clone()).await;
             }
         )*
     };

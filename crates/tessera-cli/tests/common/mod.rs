@@ -145,7 +145,7 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// `tessera serve --log-json` on ephemeral loopback ports, with a database in `dir`.
+    /// `tessera serve --log-json` on ephemeral loopback ports, with a SQLite database in `dir`.
     pub fn start(dir: &Path, extra_args: &[&str]) -> ServeProcess {
         Self::start_with_env(dir, extra_args, &[])
     }
@@ -153,6 +153,15 @@ impl ServeProcess {
     /// Like [`ServeProcess::start`], with extra environment variables.
     pub fn start_with_env(dir: &Path, extra_args: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
         let db = database_url(dir);
+        Self::start_on_with_env(&db, extra_args, envs)
+    }
+
+    /// `tessera serve --log-json` on ephemeral loopback ports, with the database at `db`.
+    pub fn start_on(db: &str, extra_args: &[&str]) -> ServeProcess {
+        Self::start_on_with_env(db, extra_args, &[])
+    }
+
+    fn start_on_with_env(db: &str, extra_args: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args([
                 "serve",
@@ -162,7 +171,7 @@ impl ServeProcess {
                 "127.0.0.1:0",
                 "--log-json",
             ])
-            .args(["--database-url", &db])
+            .args(["--database-url", db])
             .args(extra_args)
             .env_remove("TESSERA_PUBLIC_URL")
             .env("RUST_LOG", "info")

@@ -20,7 +20,7 @@ pub struct Setup {
 
 /// A server configured by `configure`, and Alice's client.
 pub async fn setup_with(configure: impl FnOnce(&mut tessera_testkit::ServerConfig)) -> Setup {
-    let server = TestServer::start_with(configure).await;
+    let server = TestServer::start_with(tessera_testkit::Backend::Sqlite, configure).await;
     let wallets = WalletServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let alice = wallets.register_key_file("alice", dir.path());

@@ -1,5 +1,6 @@
-//! Mapping between SQLite rows and the domain model. Enums are stored as short lowercase words
-//! (checked by the schema), access items and JWKs as JSON text.
+//! Mapping between SQL rows and the domain model, the same for every SQL backend. Enums are
+//! stored as short lowercase words (checked by the schema), access items and JWKs as JSON text,
+//! hashes as bytes, times as Unix seconds. The `FromRow` derives are generic over the database.
 
 use sqlx::FromRow;
 use tessera_core::UnixTime;
@@ -8,19 +9,12 @@ use tessera_core::grant::{
 };
 use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
+
+use crate::IntoDomain;
 use tessera_core::token::{AccessTokenRecord, TokenStatus, TokenWithGrant};
 
-pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        other => StoreError::Backend(other.to_string()),
-    }
-}
-
 #[derive(Debug, FromRow)]
-pub(crate) struct GrantRow {
+pub struct GrantRow {
     pub id: String,
     pub state: String,
     pub finalization: Option<String>,
@@ -40,14 +34,24 @@ pub(crate) struct GrantRow {
     pub client_name: Option<String>,
 }
 
+/// The grant columns, in `GrantRow` order, for SELECTs from `grants g`, as a literal for
+/// `concat!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! grant_columns {
+    () => {
+        "g.id, g.state, g.finalization, g.client_wallet_address, g.client_jwk, g.access, \
+         g.continue_id, g.continue_token_hash, g.created_at, g.last_continued_at, g.interaction_id, \
+         g.interaction_nonce, g.interaction_ref, g.interaction_expires_at, g.finish_uri, \
+         g.finish_nonce, g.client_name"
+    };
+}
+
 /// The grant columns, in `GrantRow` order, for SELECTs (`g.` prefixed where tokens are joined).
-pub(crate) const GRANT_COLUMNS: &str = "g.id, g.state, g.finalization, g.client_wallet_address, \
-     g.client_jwk, g.access, g.continue_id, g.continue_token_hash, g.created_at, g.last_continued_at, \
-     g.interaction_id, g.interaction_nonce, g.interaction_ref, g.interaction_expires_at, g.finish_uri, \
-     g.finish_nonce, g.client_name";
+pub const GRANT_COLUMNS: &str = grant_columns!();
 
 /// The database words for a grant state.
-pub(crate) fn state_words(state: GrantState) -> (&'static str, Option<&'static str>) {
+pub fn state_words(state: GrantState) -> (&'static str, Option<&'static str>) {
     match state {
         GrantState::Pending => ("pending", None),
         GrantState::Approved => ("approved", None),
@@ -58,7 +62,7 @@ pub(crate) fn state_words(state: GrantState) -> (&'static str, Option<&'static s
 }
 
 #[derive(Debug, FromRow)]
-pub(crate) struct TokenWithGrantRow {
+pub struct TokenWithGrantRow {
     manage_id: String,
     grant_id: String,
     value_hash: Vec<u8>,
@@ -106,8 +110,12 @@ impl GrantRow {
             client_name: interaction.and_then(|i| i.client_name.clone()),
         })
     }
+}
 
-    pub fn into_domain(self) -> Result<Grant, StoreError> {
+impl IntoDomain for GrantRow {
+    type Domain = Grant;
+
+    fn into_domain(self) -> Result<Grant, StoreError> {
         let state = match (self.state.as_str(), self.finalization.as_deref()) {
             ("pending", None) => GrantState::Pending,
             ("approved", None) => GrantState::Approved,
@@ -175,8 +183,10 @@ fn interaction(
     }
 }
 
-impl TokenWithGrantRow {
-    pub fn into_domain(self) -> Result<TokenWithGrant, StoreError> {
+impl IntoDomain for TokenWithGrantRow {
+    type Domain = TokenWithGrant;
+
+    fn into_domain(self) -> Result<TokenWithGrant, StoreError> {
         let status = match self.status.as_str() {
             "active" => TokenStatus::Active,
             "rotated" => TokenStatus::Rotated,
