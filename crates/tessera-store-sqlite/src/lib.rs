@@ -43,11 +43,22 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Performance (BENCHMARKS.md): 8 MiB of page cache per connection (SQLite's default
+            // is 2 MiB) holds the interior pages of the token indexes even with ten million
+            // tokens, so a lookup reads only leaf pages from the OS. Five connections stay well
+            // under the 100 MB RSS budget; no mmap, whose touched pages would count as RSS.
+            .pragma("cache_size", "-8192");
         let in_memory = url.contains(":memory:");
+        // Performance (BENCHMARKS.md): no `test_before_acquire`. sqlx pings every connection it
+        // hands out, which for SQLite is a round trip to the connection's worker thread (two
+        // thread wake-ups) that can find nothing wrong: the database is a local file, not a
+        // server that may have dropped the connection. It was 2 of the 9 round trips of a
+        // token rotation.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.clone())
             .await
@@ -62,6 +73,7 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
@@ -306,19 +318,29 @@ impl TokenStore for SqliteStore {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await.map_err(store_error)?;
-        let rotated = sqlx::query(
-            "UPDATE access_tokens SET status = 'rotated', revoked_at = ? WHERE manage_id = ? AND status = 'active'",
+        // Performance (BENCHMARKS.md): both changes in one statement batch, so one round trip to
+        // the connection's worker thread instead of two. The INSERT runs only if the UPDATE
+        // changed the old token (`changes()` is the UPDATE's row count), so when another request
+        // rotated or revoked it first nothing is inserted and the batch reports 0 rows.
+        let changed = sqlx::query(
+            "UPDATE access_tokens SET status = 'rotated', revoked_at = ? WHERE manage_id = ? AND status = 'active'; \
+             INSERT INTO access_tokens (manage_id, grant_id, value_hash, status, created_at, expires_at) \
+             SELECT ?, ?, ?, 'active', ?, ? WHERE changes() = 1",
         )
         .bind(now.0)
         .bind(old_manage_id)
+        .bind(&new.manage_id)
+        .bind(&new.grant_id)
+        .bind(new.value_hash.as_bytes())
+        .bind(new.created_at.0)
+        .bind(new.expires_at.0)
         .execute(&mut *tx)
         .await
         .map_err(store_error)?
         .rows_affected();
-        if rotated != 1 {
+        if changed != 2 {
             return Err(StoreError::NotLive); // dropping `tx` rolls back
         }
-        insert_token(&mut tx, new).await?;
         tx.commit().await.map_err(store_error)
     }
 
