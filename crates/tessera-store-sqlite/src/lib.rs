@@ -4,29 +4,38 @@
 //! write lock (and fail with `SQLITE_BUSY` on upgrade from a read transaction), all writes go
 //! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
 //! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
+//! The hottest reads (token lookups, OAuth clients) use a few connections of their own, outside
+//! the pool (module `hot`).
 
+mod hot;
 mod oauth;
 mod rows;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
 };
+use sqlx::{FromRow, Sqlite};
 use tessera_core::UnixTime;
 use tessera_core::grant::{Decision, Grant};
 use tessera_core::secret::TokenHash;
 use tessera_core::store::{GrantStore, StoreError, TokenStore};
 use tessera_core::token::{NewAccessToken, TokenWithGrant};
 
+use hot::HotReaders;
 use rows::{GRANT_COLUMNS, GrantRow, TokenWithGrantRow, state_words, store_error};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Connections for the hot point reads; `None` for an in-memory database (one connection).
+    hot: Option<Arc<HotReaders>>,
 }
 
 /// A token with its grant; `GRANT_COLUMNS` follows.
@@ -68,18 +77,42 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         // An in-memory database exists only on its one connection.
-        let reader = if in_memory {
-            writer.clone()
+        let (reader, hot) = if in_memory {
+            (writer.clone(), None)
         } else {
-            SqlitePoolOptions::new()
+            let hot = HotReaders::open(&options).await?;
+            let reader = SqlitePoolOptions::new()
                 .max_connections(4)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
-                .map_err(store_error)?
+                .map_err(store_error)?;
+            (reader, Some(Arc::new(hot)))
         };
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            hot,
+        })
+    }
+
+    /// The row `query` finds, if any, read on a hot-path connection (module `hot`).
+    pub(crate) async fn fetch_hot<'q, O>(
+        &self,
+        query: sqlx::query::QueryAs<'q, Sqlite, O, SqliteArguments<'q>>,
+    ) -> Result<Option<O>, StoreError>
+    where
+        O: Send + Unpin + for<'r> FromRow<'r, SqliteRow>,
+    {
+        match &self.hot {
+            Some(hot) => {
+                let mut connection = hot.get().await;
+                query.fetch_optional(&mut *connection).await
+            }
+            None => query.fetch_optional(&self.reader).await,
+        }
+        .map_err(store_error)
     }
 
     /// `PRAGMA integrity_check` passes.
@@ -113,11 +146,8 @@ impl SqliteStore {
             "{TOKEN_COLUMNS}{GRANT_COLUMNS} FROM access_tokens t JOIN grants g ON g.id = t.grant_id \
              WHERE {condition}"
         );
-        let row: Option<TokenWithGrantRow> = sqlx::query_as(&sql)
-            .bind(bind)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
+        let row: Option<TokenWithGrantRow> =
+            self.fetch_hot(sqlx::query_as(&sql).bind(bind)).await?;
         row.map(TokenWithGrantRow::into_domain).transpose()
     }
 }

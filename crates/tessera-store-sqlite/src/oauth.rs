@@ -316,11 +316,9 @@ impl OAuthStore for SqliteStore {
     }
 
     async fn client(&self, client_id: &str) -> Result<Option<OAuthClient>, StoreError> {
-        let row: Option<ClientRow> = sqlx::query_as("SELECT * FROM oauth_clients WHERE id = ?")
-            .bind(client_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(store_error)?;
+        let row: Option<ClientRow> = self
+            .fetch_hot(sqlx::query_as("SELECT * FROM oauth_clients WHERE id = ?").bind(client_id))
+            .await?;
         row.map(ClientRow::into_domain).transpose()
     }
 
