@@ -246,9 +246,11 @@ async fn a_wrong_interact_ref_is_invalid_continuation(backend: Backend) {
 }
 
 async fn polling_without_finish_respects_wait_then_issues(backend: Backend) {
-    let (server, alice) = setup(backend, |c| c.continue_wait_secs = 1).await;
+    let (server, alice) = setup(backend, |c| c.continue_wait_secs = 2).await;
     let pending = request_pending(&server, &alice, None).await;
-    assert_eq!(pending.body["continue"]["wait"], 1);
+    // 2 s, not 1: the wait clock counts whole seconds, so a 1 s wait could already be over
+    // for a poll made a millisecond after the grant request.
+    assert_eq!(pending.body["continue"]["wait"], 2);
     let poll = || {
         alice.send(
             Method::POST,
@@ -259,11 +261,11 @@ async fn polling_without_finish_respects_wait_then_issues(backend: Backend) {
     };
 
     poll().await.assert_error(400, "too_fast");
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let reply = poll().await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body.get("access_token").is_none());
-    assert_eq!(reply.body["continue"]["wait"], 1);
+    assert_eq!(reply.body["continue"]["wait"], 2);
     poll().await.assert_error(400, "too_fast");
 
     let (id, nonce) = interaction_of(&pending.redirect);
@@ -274,7 +276,7 @@ async fn polling_without_finish_respects_wait_then_issues(backend: Backend) {
     let page = browser.get(&format!("{}/finish", pending.redirect)).await;
     assert_eq!((page.status, page.location), (200, None));
 
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let reply = poll().await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body["access_token"]["value"].as_str().is_some());
