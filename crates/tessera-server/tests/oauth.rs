@@ -27,44 +27,9 @@ async fn resource_server(h: &OAuthHarness) -> Registered {
     .await
 }
 
-/// Authorization code + PKCE for `subject`; returns the token response.
+/// Authorization code + PKCE for `user-42`; returns the token response.
 async fn code_flow(h: &OAuthHarness, client: &Registered, scope: &str) -> Value {
-    let (verifier, challenge) = pkce();
-    let back = h
-        .consent(
-            &[
-                ("response_type", "code"),
-                ("client_id", &client.id),
-                ("redirect_uri", REDIRECT_URI),
-                ("scope", scope),
-                ("state", "xyz"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-            Some("user-42"),
-        )
-        .await;
-    assert!(back.starts_with(REDIRECT_URI), "{back}");
-    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
-    assert_eq!(
-        query_param(&back, "iss").as_deref(),
-        Some(h.public_url.as_str())
-    );
-    let code = query_param(&back, "code").unwrap();
-    assert!(code.starts_with("tsr_ac_"));
-    let reply = h
-        .token_with_body(
-            client,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", &verifier),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body
+    h.code_flow(client, scope, "user-42").await
 }
 
 async fn client_credentials_with_basic_or_body_but_not_both(backend: Backend) {

@@ -203,13 +203,21 @@ impl OAuthHarness {
                     ("client_id", &client.id),
                     ("redirect_uri", REDIRECT_URI),
                     ("scope", scope),
+                    ("state", "xyz"),
                     ("code_challenge", &challenge),
                     ("code_challenge_method", "S256"),
                 ],
                 Some(subject),
             )
             .await;
+        assert!(back.starts_with(REDIRECT_URI), "{back}");
+        assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
+        assert_eq!(
+            query_param(&back, "iss").as_deref(),
+            Some(self.public_url.as_str())
+        );
         let code = query_param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+        assert!(code.starts_with("tsr_ac_"), "{code}");
         let reply = self
             .token_with_body(
                 client,
