@@ -83,6 +83,12 @@ struct RunArgs {
     /// Unmeasured seconds before each operation's measurement.
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
+    /// Offered load, in requests per second for all clients together: each client sends on a
+    /// fixed schedule (open loop) and a request's latency counts from when it was due, so time
+    /// spent queued behind a slow response is not hidden. Without it each client sends its next
+    /// request as soon as the last is answered (closed loop: the maximum throughput).
+    #[arg(long)]
+    rate: Option<f64>,
     /// Operations, in order (default: all).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Op::Grant, Op::Rotate, Op::Introspect, Op::Revoke, Op::Refresh])]
     ops: Vec<Op>,
@@ -135,9 +141,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.concurrency == 0 {
         bail!("-c must be at least 1");
     }
+    if args
+        .rate
+        .is_some_and(|rate| !(rate.is_finite() && rate > 0.0))
+    {
+        bail!("--rate must be a positive number of requests per second");
+    }
     let timing = Timing {
         warmup: Duration::from_secs_f64(args.warmup),
         duration: Duration::from_secs_f64(args.duration),
+        rate: args.rate,
     };
     let signer = RequestSigner::new(
         SigningKey::generate(&mut rand::rngs::OsRng),

@@ -2,7 +2,11 @@
 //!
 //! Each worker is a task that owns its connection and its state (a token chain, a slice of a
 //! token pool) and loops: one request, timed from signing to the last byte of the response, into
-//! its own histogram. A warm-up runs first and is not recorded. A worker stops at the deadline,
+//! its own histogram. In a closed loop (the default) a worker sends as soon as its last answer
+//! arrives, which measures the most the server can do; then, by Little's law, the mean latency
+//! is the number of workers over the throughput. With a `rate`, workers send on a fixed
+//! schedule instead (open loop) and a request's latency counts from when it was due, so the
+//! latency at a given load is measured without coordinated omission. A warm-up runs first and is not recorded. A worker stops at the deadline,
 //! when its pool runs out (revocation), or when its chain breaks (a failed rotation leaves no
 //! token to rotate); the measured window ends when the last worker stops.
 
@@ -28,6 +32,8 @@ pub enum Outcome {
 pub struct Timing {
     pub warmup: Duration,
     pub duration: Duration,
+    /// Requests per second for all workers together (open loop), or `None` (closed loop).
+    pub rate: Option<f64>,
 }
 
 struct WorkerResult {
@@ -77,11 +83,20 @@ where
     let started = Instant::now();
     let record_from = started + timing.warmup;
     let deadline = record_from + timing.duration;
+    // In an open loop each worker sends every `interval`, the workers staggered evenly.
+    let interval = timing
+        .rate
+        .map(|rate| Duration::from_secs_f64(concurrency as f64 / rate));
     let workers: Vec<_> = states
         .into_iter()
-        .map(|state| {
+        .enumerate()
+        .map(|(i, state)| {
             let step = step.clone();
-            histogram().map(|h| tokio::spawn(worker(state, step, h, record_from, deadline)))
+            let pace = interval.map(|interval| Pace {
+                interval,
+                first: started + interval.mul_f64(i as f64 / concurrency as f64),
+            });
+            histogram().map(|h| tokio::spawn(worker(state, step, h, pace, record_from, deadline)))
         })
         .collect::<anyhow::Result<_>>()?;
     let mut total = histogram()?;
@@ -135,10 +150,18 @@ where
     })
 }
 
+/// An open-loop worker's schedule.
+#[derive(Clone, Copy)]
+struct Pace {
+    interval: Duration,
+    first: Instant,
+}
+
 async fn worker<S, F, Fut>(
     mut state: S,
     step: F,
     histogram: Histogram<u64>,
+    pace: Option<Pace>,
     record_from: Instant,
     deadline: Instant,
 ) -> WorkerResult
@@ -153,8 +176,19 @@ where
         exhausted: false,
         ended: deadline,
     };
+    let mut due = pace.map(|p| p.first);
     loop {
-        let before = Instant::now();
+        // When the request is due: now in a closed loop; its slot in the schedule in an open
+        // one (in the past when the worker is behind, which then counts as latency).
+        let before = match (&mut due, pace) {
+            (Some(due), Some(pace)) => {
+                let this = *due;
+                *due += pace.interval;
+                tokio::time::sleep_until(this.into()).await;
+                this
+            }
+            _ => Instant::now(),
+        };
         if before >= deadline {
             break;
         }

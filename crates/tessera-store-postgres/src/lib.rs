@@ -2,9 +2,9 @@
 //!
 //! Every node has its own connection pool; all grant, token and OAuth state lives in the
 //! database and nowhere else, so whatever one node changes, the next request on any node sees.
-//! The statements are those SQLite runs too ([`tessera_store_sql::gnap_store!`] and
-//! [`tessera_store_sql::oauth_store!`]); what PostgreSQL adds is row locking, because writers
-//! on several connections and nodes run at once. Each trait method is one transaction, and the
+//! The statements ([`tessera_store_sql::gnap_store!`] and [`tessera_store_sql::oauth_store!`])
+//! are those SQLite runs too; what PostgreSQL adds is row locking, because writers on several
+//! connections and nodes run at once. Each trait method is one transaction, and the
 //! concurrency rules hold across nodes, not just within one:
 //!
 //! - **Rotation** (of a GNAP access token or an OAuth refresh token) takes a share lock on the

@@ -1,5 +1,5 @@
-//! The OAuth tables on PostgreSQL, through the statements shared with SQLite
-//! ([`tessera_store_sql::oauth_store!`]), with PostgreSQL's row locks.
+//! The OAuth tables on PostgreSQL, through the statements of
+//! [`tessera_store_sql::oauth_store!`] (SQLite runs the same ones), with PostgreSQL's row locks.
 //!
 //! Of simultaneous refreshes of one refresh token, on any nodes, exactly one wins: each first
 //! share-locks the token's family (so a revocation of the family cannot miss the successor),

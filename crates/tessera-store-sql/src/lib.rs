@@ -1,9 +1,10 @@
 //! What Tessera's SQL storage backends share, so that SQLite and PostgreSQL store exactly the
-//! same rows through the same statements: the mapping between rows and the domain model
-//! ([`rows`], [`oauth_rows`]), every store operation in SQL both dialects accept
-//! ([`gnap_store!`], [`oauth_store!`], expanded by each backend for its own pools), and the
-//! classification of `sqlx` errors. Each backend keeps its own schema, migrations, pools, and
-//! the few SQL fragments that differ (row locking, see [`gnap_store!`]).
+//! same rows: the mapping between rows and the domain model ([`rows`], [`oauth_rows`], with the
+//! column lists their SELECTs use), every store operation in SQL ([`gnap_store!`],
+//! [`oauth_store!`], expanded by the PostgreSQL backend for its pools), and the classification
+//! of `sqlx` errors. The SQLite backend runs the same statements, less the row locks, through
+//! `rusqlite` on its own writer thread (its `engine` module says why), and reads its rows into
+//! the row types here. Each backend keeps its own schema and migrations.
 
 pub mod gnap;
 pub mod oauth;

@@ -48,15 +48,15 @@ macro_rules! client_columns {
 
 #[derive(Debug, FromRow)]
 pub struct ClientRow {
-    id: String,
-    name: String,
-    kind: String,
-    secret_hash: Option<Vec<u8>>,
-    redirect_uris: String,
-    grant_types: String,
-    scope: String,
-    may_introspect: bool,
-    created_at: i64,
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub secret_hash: Option<Vec<u8>>,
+    pub redirect_uris: String,
+    pub grant_types: String,
+    pub scope: String,
+    pub may_introspect: bool,
+    pub created_at: i64,
 }
 
 impl IntoDomain for ClientRow {
@@ -99,12 +99,12 @@ macro_rules! family_columns {
 
 #[derive(Debug, FromRow)]
 pub struct FamilyRow {
-    family_id: String,
-    client_id: String,
-    subject: String,
-    family_scope: String,
-    family_created_at: i64,
-    family_revoked_at: Option<i64>,
+    pub family_id: String,
+    pub client_id: String,
+    pub subject: String,
+    pub family_scope: String,
+    pub family_created_at: i64,
+    pub family_revoked_at: Option<i64>,
 }
 
 impl FamilyRow {
@@ -123,17 +123,17 @@ impl FamilyRow {
 /// A refresh token `r` with its family `f`.
 #[derive(Debug, FromRow)]
 pub struct RefreshRow {
-    hash: Vec<u8>,
-    access_hash: Vec<u8>,
-    state: String,
-    created_at: i64,
-    expires_at: i64,
-    idle_expires_at: i64,
-    used_at: Option<i64>,
-    successor_hash: Option<Vec<u8>>,
-    successor_sealed: Option<Vec<u8>>,
+    pub hash: Vec<u8>,
+    pub access_hash: Vec<u8>,
+    pub state: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub idle_expires_at: i64,
+    pub used_at: Option<i64>,
+    pub successor_hash: Option<Vec<u8>>,
+    pub successor_sealed: Option<Vec<u8>>,
     #[sqlx(flatten)]
-    family: FamilyRow,
+    pub family: FamilyRow,
 }
 
 impl IntoDomain for RefreshRow {
@@ -167,12 +167,12 @@ impl IntoDomain for RefreshRow {
 /// An access token `a` with its family `f`.
 #[derive(Debug, FromRow)]
 pub struct AccessRow {
-    scope: String,
-    created_at: i64,
-    expires_at: i64,
-    revoked_at: Option<i64>,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
     #[sqlx(flatten)]
-    family: FamilyRow,
+    pub family: FamilyRow,
 }
 
 impl IntoDomain for AccessRow {
@@ -202,21 +202,21 @@ macro_rules! authorization_columns {
 
 #[derive(Debug, FromRow)]
 pub struct AuthorizationRow {
-    id: String,
-    interaction_id: String,
-    nonce: String,
-    client_id: String,
-    redirect_uri: String,
-    scope: String,
-    state: Option<String>,
-    code_challenge: Option<String>,
-    status: String,
-    subject: Option<String>,
-    family_id: Option<String>,
-    code_hash: Option<Vec<u8>>,
-    code_expires_at: Option<i64>,
-    created_at: i64,
-    expires_at: i64,
+    pub id: String,
+    pub interaction_id: String,
+    pub nonce: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub status: String,
+    pub subject: Option<String>,
+    pub family_id: Option<String>,
+    pub code_hash: Option<Vec<u8>>,
+    pub code_expires_at: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 impl IntoDomain for AuthorizationRow {
@@ -256,13 +256,13 @@ impl IntoDomain for AuthorizationRow {
 
 #[derive(Debug, FromRow)]
 pub struct AuditRow {
-    id: i64,
-    at: i64,
-    kind: String,
-    protocol: String,
-    client: Option<String>,
-    subject: Option<String>,
-    reference: Option<String>,
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub protocol: String,
+    pub client: Option<String>,
+    pub subject: Option<String>,
+    pub reference: Option<String>,
 }
 
 impl From<AuditRow> for AuditEvent {

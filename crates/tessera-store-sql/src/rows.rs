@@ -63,14 +63,14 @@ pub fn state_words(state: GrantState) -> (&'static str, Option<&'static str>) {
 
 #[derive(Debug, FromRow)]
 pub struct TokenWithGrantRow {
-    manage_id: String,
-    grant_id: String,
-    value_hash: Vec<u8>,
-    status: String,
-    token_created_at: i64,
-    expires_at: i64,
+    pub manage_id: String,
+    pub grant_id: String,
+    pub value_hash: Vec<u8>,
+    pub status: String,
+    pub token_created_at: i64,
+    pub expires_at: i64,
     #[sqlx(flatten)]
-    grant: GrantRow,
+    pub grant: GrantRow,
 }
 
 fn corrupt(what: &str) -> StoreError {

@@ -1,25 +1,33 @@
 //! Tessera's storage on embedded SQLite: one file, zero set-up.
 //!
-//! SQLite allows one writer at a time. Rather than let several pooled connections race for the
-//! write lock (and fail with `SQLITE_BUSY` on upgrade from a read transaction), all writes go
-//! through a pool of exactly one connection, and reads use a separate pool. WAL mode lets the
-//! readers run while the writer commits. Every lifecycle change is one transaction on the writer.
+//! SQLite allows one writer at a time, so all changes go through one writer thread, which
+//! commits whatever has queued up together; reads run on their own connections, beside it, as
+//! WAL mode allows ([`engine`] says why this is not sqlx). The schema and its migrations are
+//! sqlx's, as they are for PostgreSQL, so `tessera migrate` treats both alike.
 
+mod engine;
+mod errors;
+mod gnap;
 mod oauth;
+mod rows;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions as _, Connection as _};
 use tessera_core::store::StoreError;
 use tessera_store_sql::store_error;
 
+use crate::engine::{Engine, Location};
+use crate::gnap::db;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    engine: Engine,
 }
 
 impl SqliteStore {
@@ -27,57 +35,49 @@ impl SqliteStore {
     /// `sqlite::memory:`) and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Backend(format!("bad SQLite URL: {e}")))?
+            .map_err(|e| StoreError::Backend(format!("bad SQLite URL: {e}")))?;
+        if url.contains(":memory:") {
+            // A database in memory lives on the writer's connection alone, so the migrations
+            // run there; it starts empty every time, so there is nothing to keep track of.
+            let engine = Engine::open(&Location::Memory)?;
+            engine
+                .write(|conn| {
+                    for migration in MIGRATOR.iter() {
+                        conn.execute_batch(&migration.sql).map_err(db)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            return Ok(SqliteStore { engine });
+        }
+        let path = options.get_filename().to_owned();
+        let mut conn = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let in_memory = url.contains(":memory:");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.clone())
+            .busy_timeout(Duration::from_secs(5))
+            .connect()
             .await
             .map_err(store_error)?;
-        sqlx::migrate!("./migrations")
-            .run(&writer)
+        MIGRATOR
+            .run(&mut conn)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        // An in-memory database exists only on its one connection.
-        let reader = if in_memory {
-            writer.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await
-                .map_err(store_error)?
-        };
-        Ok(SqliteStore { writer, reader })
+        conn.close().await.map_err(store_error)?;
+        let engine = Engine::open(&Location::File(path))?;
+        Ok(SqliteStore { engine })
     }
 
     /// `PRAGMA integrity_check` passes.
     pub async fn integrity_ok(&self) -> Result<bool, StoreError> {
-        let result: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&self.reader)
-            .await
-            .map_err(store_error)?;
+        let result: String = self
+            .engine
+            .read(|conn| {
+                conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                    .map_err(db)
+            })
+            .await?;
         Ok(result == "ok")
     }
-}
-
-// The statements are shared with PostgreSQL. With one writer connection nothing runs beside a
-// write transaction, so no row locking is needed, and audit event ids follow commit order.
-tessera_store_sql::gnap_store! {
-    store: SqliteStore,
-    connection: sqlx::SqliteConnection,
-    write: writer,
-    read: reader,
-    store_error: tessera_store_sql::store_error,
-    share_lock: "",
-    skip_locked: "",
-    serialize_audit: None,
 }

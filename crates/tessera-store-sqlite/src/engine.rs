@@ -1,0 +1,298 @@
+//! How statements reach SQLite: one writer thread that commits queued changes together, and
+//! reads run in place on a small pool of read connections.
+//!
+//! Why not `sqlx` here (it still runs the migrations): sqlx's SQLite driver gives every
+//! connection its own thread and hands it each statement, and each row back, through a
+//! channel. A rotation is six statements, so it cost twelve thread wake-ups, and profiling
+//! (BENCHMARKS.md) found the server spending more time switching threads than in SQLite.
+//! Here a change is one closure sent once to the writer thread, and a read is a B-tree lookup
+//! of a few microseconds on the caller's thread, cheaper than handing it to another.
+//!
+//! Group commit: the writer takes every change queued behind the one it waited for (up to
+//! [`MAX_BATCH`]) and runs them in one transaction, each inside its own savepoint. A change
+//! that fails is rolled back to its savepoint alone, so each stays all-or-nothing, and no
+//! caller hears of success before the commit that holds its change. Changes run one after
+//! another, in arrival order, so of two rotations of one token the second sees the first.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tessera_core::store::StoreError;
+use tokio::sync::oneshot;
+
+use crate::errors::sqlite_error;
+
+/// The most changes one commit carries: enough to absorb a burst, few enough that the first
+/// caller of a batch does not wait long for the last.
+const MAX_BATCH: usize = 128;
+
+/// Read connections kept open. The server has one runtime thread per core, and each read
+/// holds a connection only for its lookup, so this rarely has to open another.
+const IDLE_READERS: usize = 4;
+
+/// How long a statement waits for a lock held by another process (the CLI, say) before the
+/// request gets a retryable "unavailable".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A change, run by the writer (inside its savepoint when it shares the transaction); its
+/// result waits for the commit.
+trait Job: Send {
+    /// Runs the change; whether it succeeded.
+    fn run(&mut self, conn: &Connection, in_own_savepoint: bool) -> bool;
+    fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>);
+}
+
+struct PendingJob<F, R> {
+    work: Option<F>,
+    outcome: Option<Result<R, StoreError>>,
+    reply: oneshot::Sender<Result<R, StoreError>>,
+}
+
+impl<F, R> Job for PendingJob<F, R>
+where
+    F: FnOnce(&Connection) -> Result<R, StoreError> + Send,
+    R: Send,
+{
+    fn run(&mut self, conn: &Connection, in_own_savepoint: bool) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let outcome = if in_own_savepoint {
+            in_savepoint(conn, work)
+        } else {
+            guarded(conn, work)
+        };
+        let succeeded = outcome.is_ok();
+        self.outcome = Some(outcome);
+        succeeded
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>) {
+        let outcome = match (commit, self.outcome) {
+            // A change that failed on its own reports that, whatever happened to the batch.
+            (_, Some(Err(e))) => Err(e),
+            (Ok(()), Some(Ok(value))) => Ok(value),
+            (Err(e), _) => Err(sqlite_error(e)),
+            (Ok(()), None) => Err(StoreError::Backend("change was not run".into())),
+        };
+        // The caller may have gone (its request was cancelled); the change stands regardless.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+fn in_savepoint<R>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    run_cached(conn, "SAVEPOINT change")?;
+    let outcome = guarded(conn, work);
+    if outcome.is_err() {
+        run_cached(conn, "ROLLBACK TO change")?;
+    }
+    run_cached(conn, "RELEASE change")?;
+    outcome
+}
+
+/// Runs `work`; a panic in it becomes an error rather than the end of the writer thread.
+fn guarded<R>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    catch_unwind(AssertUnwindSafe(|| work(conn)))
+        .unwrap_or_else(|_| Err(StoreError::Backend("a database change panicked".into())))
+}
+
+/// Runs a statement without parameters, prepared once per connection: the writer runs its
+/// transaction and savepoint statements thousands of times a second.
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(|e| sqlite_error(&e))
+}
+
+/// Where a database lives: a file that every connection opens, or memory that only the
+/// writer's connection holds.
+#[derive(Debug, Clone)]
+pub enum Location {
+    File(PathBuf),
+    Memory,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    jobs: mpsc::Sender<Box<dyn Job>>,
+    readers: Option<Arc<ReaderPool>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Opens the writer (its thread ends when the last `Engine` clone is dropped) and, for a
+    /// file, the read connections.
+    pub fn open(location: &Location) -> Result<Engine, StoreError> {
+        let writer = open_connection(location)?;
+        let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
+        thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&writer, &queue))
+            .map_err(|e| StoreError::Backend(format!("cannot start the SQLite writer: {e}")))?;
+        let readers = match location {
+            Location::File(path) => Some(Arc::new(ReaderPool::open(path)?)),
+            Location::Memory => None,
+        };
+        Ok(Engine { jobs, readers })
+    }
+
+    /// Runs `work` as one all-or-nothing change, committed before this returns.
+    pub async fn write<R, F>(&self, work: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, outcome) = oneshot::channel();
+        let job = PendingJob {
+            work: Some(work),
+            outcome: None,
+            reply,
+        };
+        self.jobs
+            .send(Box::new(job))
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?;
+        outcome
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
+    }
+
+    /// Runs `work` on a read connection: it sees every change committed before it started.
+    pub async fn read<R, F>(&self, work: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => readers.with_connection(work),
+            // An in-memory database exists on the writer's connection only.
+            None => self.write(work).await,
+        }
+    }
+}
+
+fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = run_batch(conn, &mut batch);
+        if commit.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for job in batch {
+            job.finish(commit.as_ref().map(|_| ()));
+        }
+    }
+}
+
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), rusqlite::Error> {
+    let transaction = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
+    transaction("BEGIN IMMEDIATE")?;
+    if let [only] = batch {
+        // Alone in its transaction, a change needs no savepoint: if it fails, all of the
+        // transaction goes.
+        let succeeded = only.run(conn, false);
+        return transaction(if succeeded { "COMMIT" } else { "ROLLBACK" });
+    }
+    for job in batch.iter_mut() {
+        job.run(conn, true);
+    }
+    transaction("COMMIT")
+}
+
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn open(path: &Path) -> Result<ReaderPool, StoreError> {
+        let mut idle = Vec::with_capacity(IDLE_READERS);
+        for _ in 0..IDLE_READERS {
+            idle.push(open_reader(path)?);
+        }
+        Ok(ReaderPool {
+            path: path.to_owned(),
+            idle: Mutex::new(idle),
+        })
+    }
+
+    fn with_connection<R>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        // A poisoned lock only means another reader panicked while holding the list.
+        let taken = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match taken {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        let outcome = work(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        outcome
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| sqlite_error(&e))?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn open_connection(location: &Location) -> Result<Connection, StoreError> {
+    let conn = match location {
+        Location::File(path) => Connection::open(path),
+        Location::Memory => Connection::open_in_memory(),
+    }
+    .map_err(|e| sqlite_error(&e))?;
+    configure(&conn)?;
+    // WAL lets reads run while the writer commits, and a commit then appends to the log
+    // without waiting for the disk (durable at the next checkpoint). The schema's ON DELETE
+    // CASCADE needs foreign keys, which matter only where changes are made.
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        .map_err(|e| sqlite_error(&e))?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        .map_err(|e| sqlite_error(&e))?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite_error(&e))?;
+    // Every request runs the same few statements: keep them all prepared.
+    conn.set_prepared_statement_cache_capacity(64);
+    // A savepoint's undo log (and any temporary table) stays in memory, off the disk.
+    conn.execute_batch("PRAGMA temp_store = MEMORY")
+        .map_err(|e| sqlite_error(&e))
+}
