@@ -116,7 +116,8 @@ fn parse_rate_limit(text: &str) -> Result<RateLimitSetting, String> {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging(args.log_json);
+    // Held until the server has stopped: dropping it flushes the log lines still queued.
+    let _log_writer = init_logging(args.log_json);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -135,19 +136,28 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-fn init_logging(json: bool) {
+fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only on a terminal: in a log file the escape codes are noise, and formatting them
     // is a measurable share of the per-request logging cost (BENCHMARKS.md).
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    // Lines are written by a thread of their own, so a request does not wait on a write system
+    // call (BENCHMARKS.md). Not lossy: if that thread falls behind by the whole queue, requests
+    // wait rather than their log lines being dropped.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi);
+        .with_ansi(ansi)
+        .with_writer(writer);
     if json {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what container runtimes send).

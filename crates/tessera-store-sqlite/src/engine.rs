@@ -18,7 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 use tessera_core::store::StoreError;
@@ -140,15 +140,15 @@ impl Engine {
     /// file, the read connections.
     pub fn open(location: &Location) -> Result<Engine, StoreError> {
         let writer = open_connection(location)?;
+        let readers = match location {
+            Location::File(path) => Some(Arc::new(ReaderPool::open(path)?)),
+            Location::Memory => None,
+        };
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
         thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || write_loop(&writer, &queue))
             .map_err(|e| StoreError::Backend(format!("cannot start the SQLite writer: {e}")))?;
-        let readers = match location {
-            Location::File(path) => Some(Arc::new(ReaderPool::open(path)?)),
-            Location::Memory => None,
-        };
         Ok(Engine { jobs, readers })
     }
 
@@ -186,7 +186,11 @@ impl Engine {
     }
 }
 
+/// How often the writer copies the log back into the database (a checkpoint).
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(50);
+
 fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
+    let mut last_checkpoint = Instant::now();
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -201,6 +205,15 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
         }
         for job in batch {
             job.finish(commit.as_ref().map(|_| ()));
+        }
+        // SQLite would checkpoint inside a commit, so the callers of that batch would wait for
+        // it; here it runs after they have their answers (`wal_autocheckpoint` is off). On
+        // this thread, between two transactions, it copies the whole log, so the next commit
+        // starts the log over instead of growing it.
+        if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+            // A failed checkpoint is retried next time; the log only grows meanwhile.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            last_checkpoint = Instant::now();
         }
     }
 }
@@ -282,8 +295,10 @@ fn open_connection(location: &Location) -> Result<Connection, StoreError> {
     // CASCADE needs foreign keys, which matter only where changes are made.
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
         .map_err(|e| sqlite_error(&e))?;
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
-        .map_err(|e| sqlite_error(&e))?;
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
+    )
+    .map_err(|e| sqlite_error(&e))?;
     Ok(conn)
 }
 
@@ -295,4 +310,77 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // A savepoint's undo log (and any temporary table) stays in memory, off the disk.
     conn.execute_batch("PRAGMA temp_store = MEMORY")
         .map_err(|e| sqlite_error(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    /// Many changes at once are committed in shared transactions; each one that fails is undone
+    /// entirely and alone, whatever it shared a commit with.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_change_is_undone_alone_in_a_shared_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&Location::File(dir.path().join("t.db"))).unwrap();
+        engine
+            .write(|conn| {
+                conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+                    .map_err(|e| sqlite_error(&e))
+            })
+            .await
+            .unwrap();
+        let changes: Vec<_> = (0..400_i64)
+            .map(|k| {
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    engine
+                        .write(move |conn| {
+                            conn.execute("INSERT INTO t (k, v) VALUES (?1, 'first')", [k])
+                                .map_err(|e| sqlite_error(&e))?;
+                            conn.execute("INSERT INTO t (k, v) VALUES (?1, 'second')", [k + 1000])
+                                .map_err(|e| sqlite_error(&e))?;
+                            if k % 3 == 0 {
+                                return Err(StoreError::NotLive);
+                            }
+                            if k % 3 == 1 {
+                                // Fails in SQLite itself: the key exists.
+                                conn.execute("INSERT INTO t (k, v) VALUES (?1, 'dup')", [k])
+                                    .map_err(|e| sqlite_error(&e))?;
+                            }
+                            Ok(k)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for (k, change) in (0..400_i64).zip(changes) {
+            let outcome = change.await.unwrap();
+            match k % 3 {
+                0 => assert!(
+                    matches!(outcome, Err(StoreError::NotLive)),
+                    "{k}: {outcome:?}"
+                ),
+                1 => assert!(
+                    matches!(outcome, Err(StoreError::Backend(_))),
+                    "{k}: {outcome:?}"
+                ),
+                _ => assert_eq!(outcome.unwrap(), k),
+            }
+        }
+        let kept: Vec<i64> = engine
+            .read(|conn| {
+                let mut statement = conn.prepare("SELECT k FROM t ORDER BY k").unwrap();
+                let keys = statement.query_map([], |r| r.get(0)).unwrap();
+                Ok(keys.map(Result::unwrap).collect())
+            })
+            .await
+            .unwrap();
+        let expected: Vec<i64> = (0..400_i64)
+            .filter(|k| k % 3 == 2)
+            .chain((0..400_i64).filter(|k| k % 3 == 2).map(|k| k + 1000))
+            .collect();
+        assert_eq!(kept, expected);
+    }
 }
