@@ -41,8 +41,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// A change, run by the writer (inside its savepoint when it shares the transaction); its
 /// result waits for the commit.
 trait Job: Send {
-    /// Runs the change; whether it succeeded.
-    fn run(&mut self, conn: &Connection, in_own_savepoint: bool) -> bool;
+    /// Runs the change; whether it succeeded. `Err` when its savepoint could not be opened or
+    /// closed: then the transaction may hold part of the change and must not be committed.
+    fn run(&mut self, conn: &Connection, in_own_savepoint: bool) -> Result<bool, rusqlite::Error>;
     fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>);
 }
 
@@ -57,18 +58,18 @@ where
     F: FnOnce(&Connection) -> Result<R, StoreError> + Send,
     R: Send,
 {
-    fn run(&mut self, conn: &Connection, in_own_savepoint: bool) -> bool {
+    fn run(&mut self, conn: &Connection, in_own_savepoint: bool) -> Result<bool, rusqlite::Error> {
         let Some(work) = self.work.take() else {
-            return false;
+            return Ok(false);
         };
         let outcome = if in_own_savepoint {
-            in_savepoint(conn, work)
+            in_savepoint(conn, work)?
         } else {
             guarded(conn, work)
         };
         let succeeded = outcome.is_ok();
         self.outcome = Some(outcome);
-        succeeded
+        Ok(succeeded)
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &rusqlite::Error>) {
@@ -84,17 +85,19 @@ where
     }
 }
 
+/// Runs `work` between `SAVEPOINT` and `RELEASE`, rolled back to the savepoint if it fails.
+/// The outer `Err`: a savepoint statement failed, so the change may be half in the transaction.
 fn in_savepoint<R>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
+) -> Result<Result<R, StoreError>, rusqlite::Error> {
     run_cached(conn, "SAVEPOINT change")?;
     let outcome = guarded(conn, work);
     if outcome.is_err() {
         run_cached(conn, "ROLLBACK TO change")?;
     }
     run_cached(conn, "RELEASE change")?;
-    outcome
+    Ok(outcome)
 }
 
 /// Runs `work`; a panic in it becomes an error rather than the end of the writer thread.
@@ -108,11 +111,8 @@ fn guarded<R>(
 
 /// Runs a statement without parameters, prepared once per connection: the writer runs its
 /// transaction and savepoint statements thousands of times a second.
-fn run_cached(conn: &Connection, sql: &str) -> Result<(), StoreError> {
-    conn.prepare_cached(sql)
-        .and_then(|mut statement| statement.execute([]))
-        .map(drop)
-        .map_err(|e| sqlite_error(&e))
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 /// Where a database lives: a file that every connection opens, or memory that only the
@@ -219,18 +219,17 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
 }
 
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), rusqlite::Error> {
-    let transaction = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
-    transaction("BEGIN IMMEDIATE")?;
+    run_cached(conn, "BEGIN IMMEDIATE")?;
     if let [only] = batch {
         // Alone in its transaction, a change needs no savepoint: if it fails, all of the
         // transaction goes.
-        let succeeded = only.run(conn, false);
-        return transaction(if succeeded { "COMMIT" } else { "ROLLBACK" });
+        let succeeded = only.run(conn, false)?;
+        return run_cached(conn, if succeeded { "COMMIT" } else { "ROLLBACK" });
     }
     for job in batch.iter_mut() {
-        job.run(conn, true);
+        job.run(conn, true)?;
     }
-    transaction("COMMIT")
+    run_cached(conn, "COMMIT")
 }
 
 struct ReaderPool {

@@ -23,7 +23,9 @@ use tessera_store_sql::store_error;
 use crate::engine::{Engine, Location};
 use crate::gnap::db;
 
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The schema's migrations, for tools that build a database on a connection of their own (the
+/// benchmark's seeder).
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
