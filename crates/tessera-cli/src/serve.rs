@@ -143,11 +143,15 @@ fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     // Lines are written by a thread of their own, so a request does not wait on a write system
     // call (BENCHMARKS.md). Not lossy: if that thread falls behind by the whole queue, requests
-    // wait rather than their log lines being dropped.
+    // wait rather than their log lines being dropped. That thread writes every line queued at
+    // once with one system call (it flushes when the queue is empty), not one call per line.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("log-writer")
-        .finish(std::io::stdout());
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)

@@ -1,5 +1,5 @@
 //! `tessera serve` as an operator runs it: it starts, logs one structured line per request with no
-//! secrets in it, answers health checks on both listeners, and stops cleanly on SIGTERM.
+//! secrets in it (successful introspections at debug only), answers health checks on both listeners, and stops cleanly on SIGTERM.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -61,7 +61,36 @@ async fn serve_logs_requests_without_secrets_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(public_introspect.status(), 404);
+    // Introspection, once answered and once refused (no token): the metrics count both.
+    let internal = reqwest::Client::new();
+    let active = internal
+        .post(format!("{}/introspect", server.internal_url))
+        .json(&serde_json::json!({"access_token": new_value}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(active.status(), 200);
+    let refused = internal
+        .post(format!("{}/introspect", server.internal_url))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let refused_status = refused.status().as_u16();
+    assert_eq!(
+        request_count(&server.internal_url, "/introspect", 200).await,
+        1
+    );
 
+    // Lines are written by the server's log thread: wait for the refused introspection's.
+    let refused_line = format!("\"route\":\"/introspect\",\"status\":{refused_status}");
+    for _ in 0..100 {
+        if server.log_text().contains(&refused_line) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let log = server.log_text();
     for secret in [&value, &new_value, &continue_token] {
         assert!(
@@ -81,6 +110,14 @@ async fn serve_logs_requests_without_secrets_and_stops_on_sigterm() {
     assert_eq!(rotate_line["fields"]["method"], "POST");
     assert_eq!(rotate_line["fields"]["status"], 200);
     assert!(rotate_line["fields"]["latency_ms"].as_f64().is_some());
+    // A successful introspection is logged at debug only (one per resource-server call would
+    // swamp the log); a refused one at info like any request.
+    let introspect_statuses: Vec<&Value> = request_lines
+        .iter()
+        .filter(|v| v["fields"]["route"] == "/introspect")
+        .map(|v| &v["fields"]["status"])
+        .collect();
+    assert_eq!(introspect_statuses, [&Value::from(refused_status)]);
 
     assert!(server.stop().success(), "clean exit on SIGTERM");
 }
