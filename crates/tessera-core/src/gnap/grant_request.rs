@@ -101,7 +101,8 @@ impl Gnap {
         let interaction = Interaction {
             id: self.minter.id(),
             nonce: self.minter.secret().expose().to_owned(),
-            reference: self.minter.id(),
+            // RFC 9635 §4.2.3: unguessable. A secret, not an id: ids are partly a timestamp.
+            reference: self.minter.secret().expose().to_owned(),
             finish,
             client_name,
             expires_at: now.plus_secs(self.config.interaction_ttl_secs),
