@@ -258,7 +258,7 @@ pub fn public_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/oauth2/token", post(oauth::token))
         .route("/oauth2/revoke", post(oauth::revoke))
-        .route("/oauth2/introspect", post(oauth::introspect))
+        .route(OAUTH_INTROSPECT_ROUTE, post(oauth::introspect))
         .route("/oauth2/authorize", get(oauth::authorize))
         .route(
             "/.well-known/oauth-authorization-server",
@@ -280,7 +280,7 @@ pub fn public_router(state: AppState) -> Router {
 /// Endpoints for the operator's own services: never expose this listener publicly.
 pub fn internal_router(state: AppState) -> Router {
     let routes = Router::new()
-        .route("/introspect", post(introspection::introspect))
+        .route(GNAP_INTROSPECT_ROUTE, post(introspection::introspect))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/grants/{id}/{nonce}", get(admin::interaction_details))
@@ -386,6 +386,10 @@ async fn log_request(State(listener): State<Listener>, request: Request, next: N
     response
 }
 
+/// The introspection routes, named once for the router and for the request log.
+const GNAP_INTROSPECT_ROUTE: &str = "/introspect";
+const OAUTH_INTROSPECT_ROUTE: &str = "/oauth2/introspect";
+
 fn is_introspection(route: &str) -> bool {
-    matches!(route, "/introspect" | "/oauth2/introspect")
+    route == GNAP_INTROSPECT_ROUTE || route == OAUTH_INTROSPECT_ROUTE
 }

@@ -51,7 +51,8 @@ macro_rules! oauth_store {
             use $crate::__private::tessera_core::store::StoreError;
             use $crate::{IntoDomain, changed_one};
             use $crate::oauth_rows::{
-                AccessRow, AuthorizationRow, ClientRow, RefreshRow, grant_type_names, json,
+                AccessRow, AuthorizationRow, ClientRow, RefreshRow, decided_status,
+                grant_type_names, json,
             };
 
             async fn insert_family(
@@ -477,11 +478,7 @@ macro_rules! oauth_store {
                     subject: Option<&str>,
                     _now: UnixTime,
                 ) -> Result<(), StoreError> {
-                    let status = if subject.is_some() {
-                        "approved"
-                    } else {
-                        "rejected"
-                    };
+                    let status = decided_status(subject);
                     let changed = sqlx::query(
                         "UPDATE oauth_authorizations SET status = $1, subject = $2 \
                          WHERE id = $3 AND status = 'pending'",

@@ -31,6 +31,16 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
+/// The status stored for an account holder's decision on an authorization request: approved
+/// when a subject consented, rejected otherwise (read back by [`AuthorizationRow`]).
+pub fn decided_status(subject: Option<&str>) -> &'static str {
+    if subject.is_some() {
+        "approved"
+    } else {
+        "rejected"
+    }
+}
+
 /// A client's grant types as stored.
 pub fn grant_type_names(client: &OAuthClient) -> Result<String, StoreError> {
     let names: Vec<&str> = client.grant_types.iter().map(|g| g.as_str()).collect();

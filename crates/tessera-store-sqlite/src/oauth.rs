@@ -14,7 +14,7 @@ use tessera_core::secret::TokenHash;
 use tessera_core::store::StoreError;
 use tessera_store_sql::IntoDomain;
 use tessera_store_sql::changed_one;
-use tessera_store_sql::oauth_rows::{ClientRow, grant_type_names, json};
+use tessera_store_sql::oauth_rows::{ClientRow, decided_status, grant_type_names, json};
 
 use crate::SqliteStore;
 use crate::gnap::{change, db, find};
@@ -460,11 +460,7 @@ impl OAuthStore for SqliteStore {
         subject: Option<&str>,
         _now: UnixTime,
     ) -> Result<(), StoreError> {
-        let status = if subject.is_some() {
-            "approved"
-        } else {
-            "rejected"
-        };
+        let status = decided_status(subject);
         let authorization_id = authorization_id.to_owned();
         let subject = subject.map(str::to_owned);
         self.engine
