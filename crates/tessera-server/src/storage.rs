@@ -31,7 +31,16 @@ fn backend(database_url: &str) -> Result<Backend, StoreError> {
 /// Opens the database, bringing its schema up to date first.
 pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match backend(database_url)? {
-        Backend::Sqlite => Arc::new(SqliteStore::connect(database_url).await?),
+        Backend::Sqlite => {
+            for setting in tessera_store_sqlite::contended_build_settings()? {
+                tracing::warn!(
+                    setting,
+                    "SQLite was compiled with a setting that makes connections wait on each \
+                     other; build Tessera inside its workspace (.cargo/config.toml) to go faster"
+                );
+            }
+            Arc::new(SqliteStore::connect(database_url).await?)
+        }
         Backend::Postgres => Arc::new(PostgresStore::connect(database_url).await?),
     })
 }

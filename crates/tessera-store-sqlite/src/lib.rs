@@ -5,6 +5,7 @@
 //! WAL mode allows ([`engine`] says why this is not sqlx). The schema and its migrations are
 //! sqlx's, as they are for PostgreSQL, so `tessera migrate` treats both alike.
 
+mod build_options;
 mod engine;
 mod errors;
 mod gnap;
@@ -20,6 +21,7 @@ use sqlx::{ConnectOptions as _, Connection as _};
 use tessera_core::store::StoreError;
 use tessera_store_sql::store_error;
 
+pub use crate::build_options::contended_build_settings;
 use crate::engine::{Engine, Location};
 use crate::gnap::db;
 
