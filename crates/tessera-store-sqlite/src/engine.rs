@@ -139,6 +139,10 @@ impl Engine {
     /// Opens the writer (its thread ends when the last `Engine` clone is dropped) and, for a
     /// file, the read connections.
     pub fn open(location: &Location) -> Result<Engine, StoreError> {
+        Engine::open_with(location, Checkpoints::DEFAULT)
+    }
+
+    fn open_with(location: &Location, checkpoints: Checkpoints) -> Result<Engine, StoreError> {
         let writer = open_connection(location)?;
         let readers = match location {
             Location::File(path) => Some(Arc::new(ReaderPool::open(path)?)),
@@ -147,7 +151,7 @@ impl Engine {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
         thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(&writer, &queue))
+            .spawn(move || write_loop(&writer, &queue, checkpoints))
             .map_err(|e| StoreError::Backend(format!("cannot start the SQLite writer: {e}")))?;
         Ok(Engine { jobs, readers })
     }
@@ -186,11 +190,33 @@ impl Engine {
     }
 }
 
-/// How often the writer copies the log back into the database (a checkpoint).
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(50);
+/// When the writer copies the log back into the database (a checkpoint): after every
+/// `changes` committed changes, or once `interval` has passed since the last one, whichever
+/// comes first.
+///
+/// A checkpoint holds the writer, and so every change queued behind it, for as long as it
+/// copies: a page write per page changed since the last one (random pages of the token-hash
+/// index, with many stored tokens) and, on a disk, two `fsync`s. Counting changes bounds that
+/// pause whatever the load; a timer alone let it grow with the rate (50 ms of rotations at
+/// 13,000/s with ten million tokens held the writer for several milliseconds, and on a disk a
+/// p99 of 21 ms at 64 clients became 11 ms; BENCHMARKS.md, item 12). The interval bounds the
+/// log at low rates, where a checkpoint every few changes would be mostly `fsync`s.
+#[derive(Debug, Clone, Copy)]
+struct Checkpoints {
+    changes: usize,
+    interval: Duration,
+}
 
-fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
+impl Checkpoints {
+    const DEFAULT: Checkpoints = Checkpoints {
+        changes: 32,
+        interval: Duration::from_millis(50),
+    };
+}
+
+fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>, checkpoints: Checkpoints) {
     let mut last_checkpoint = Instant::now();
+    let mut changes_since_checkpoint = 0;
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -203,6 +229,7 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
         if commit.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        changes_since_checkpoint += batch.len();
         for job in batch {
             job.finish(commit.as_ref().map(|_| ()));
         }
@@ -210,10 +237,13 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
         // it; here it runs after they have their answers (`wal_autocheckpoint` is off). On
         // this thread, between two transactions, it copies the whole log, so the next commit
         // starts the log over instead of growing it.
-        if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+        if changes_since_checkpoint >= checkpoints.changes
+            || last_checkpoint.elapsed() >= checkpoints.interval
+        {
             // A failed checkpoint is retried next time; the log only grows meanwhile.
             let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
             last_checkpoint = Instant::now();
+            changes_since_checkpoint = 0;
         }
     }
 }
@@ -316,6 +346,53 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    /// The log is copied into the database file as soon as the set number of changes has been
+    /// committed, without waiting for the interval, and not before.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_checkpointed_after_the_set_number_of_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let checkpoints = Checkpoints {
+            changes: 8,
+            interval: Duration::from_secs(3600),
+        };
+        let engine = Engine::open_with(&Location::File(path.clone()), checkpoints).unwrap();
+        let file_len = || std::fs::metadata(&path).unwrap().len();
+        let before = file_len();
+        let insert_blob = |k: i64| {
+            engine.write(move |conn| {
+                conn.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(16384))", [k])
+                    .map_err(|e| sqlite_error(&e))
+            })
+        };
+        engine
+            .write(|conn| {
+                conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+                    .map_err(|e| sqlite_error(&e))
+            })
+            .await
+            .unwrap();
+        for k in 0..6 {
+            insert_blob(k).await.unwrap();
+        }
+        // Seven changes: everything is still in the log only.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(file_len(), before, "checkpointed before the eighth change");
+
+        insert_blob(6).await.unwrap();
+        // The checkpoint runs just after the eighth change's answer.
+        let copied = before + 6 * 16384;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while file_len() < copied && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            file_len() >= copied,
+            "not checkpointed after eight changes: {} bytes, expected at least {copied}",
+            file_len()
+        );
+    }
 
     /// Many changes at once are committed in shared transactions; each one that fails is undone
     /// entirely and alone, whatever it shared a commit with.
