@@ -331,8 +331,7 @@ async fn oauth2_crate_refreshes_twice_and_a_reused_refresh_token_kills_the_famil
     t.assert_refresh_refused(&body_auth, rt3).await;
     assert!(
         t.server
-            .log_text()
-            .contains("refresh token reuse detected; family revoked")
+            .log_shows("refresh token reuse detected; family revoked")
     );
     assert!(t.server.stop().success());
 }

@@ -105,9 +105,7 @@ fn requests_oauthlib_runs_the_oauth_lifecycle() {
     let (_, report) = common::assert_script_passed(&output, &server, "\n12 passed, 0 failed");
     // The server saw what the script claims: a reuse, and the family it revoked.
     assert!(
-        server
-            .log_text()
-            .contains("refresh token reuse detected; family revoked"),
+        server.log_shows("refresh token reuse detected; family revoked"),
         "{report}"
     );
     assert!(server.stop().success());

@@ -233,6 +233,20 @@ impl ServeProcess {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// Whether a line containing `needle` reaches the log within 5 s. The server writes its
+    /// lines from a thread of its own, so a response can arrive before the line it caused.
+    /// (It blocks: what it waits for is another process and the thread reading its output.)
+    pub fn log_shows(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.log_text().contains(needle) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
+
     /// Sends SIGTERM-equivalent shutdown (kill on non-Unix) and waits.
     pub fn stop(mut self) -> std::process::ExitStatus {
         #[cfg(unix)]
