@@ -36,13 +36,19 @@ struct Use {
     active: bool,
     /// When inactive: the keeper had rotated it away by the time introspection answered.
     superseded: bool,
+    /// Introspection answered within the keeper's margin of the hand-out. The keeper promises
+    /// that much life left, so only then does an inactive answer show a dead token handed out:
+    /// on a machine slow enough to answer later the token may simply have expired since (seen
+    /// under the full suite on two cores, where one use took half a second).
+    answered_in_time: bool,
     handed_out: Instant,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_users_share_one_rotation_per_expiry_and_get_only_live_tokens() {
     // Tokens live 2 s by the keeper's count; it rotates 0.8 s before that, every 1.2 s or so.
-    let (s, keeper) = keeper_with(3, Duration::from_millis(800)).await;
+    const MARGIN: Duration = Duration::from_millis(800);
+    let (s, keeper) = keeper_with(3, MARGIN).await;
     let server = Arc::new(s.server);
     let run = Duration::from_millis(6500);
     let deadline = Instant::now() + run;
@@ -57,6 +63,7 @@ async fn concurrent_users_share_one_rotation_per_expiry_and_get_only_live_tokens
                     let token = keeper.token().await.unwrap();
                     let handed_out = Instant::now();
                     let active = server.is_active(token.value()).await;
+                    let answered_in_time = handed_out.elapsed() < MARGIN;
                     // A sibling may rotate the token while it is being introspected (rotation
                     // kills the old value at once); `rotations` waits for that to finish.
                     let superseded = !active && keeper.rotations().await > token.generation();
@@ -65,6 +72,7 @@ async fn concurrent_users_share_one_rotation_per_expiry_and_get_only_live_tokens
                         value: token.value().to_owned(),
                         active,
                         superseded,
+                        answered_in_time,
                         handed_out,
                     });
                     tokio::time::sleep(Duration::from_millis(15)).await;
@@ -79,12 +87,17 @@ async fn concurrent_users_share_one_rotation_per_expiry_and_get_only_live_tokens
     }
 
     let rotations = keeper.rotations().await;
-    let dead: Vec<_> = uses.iter().filter(|u| !u.active && !u.superseded).collect();
+    let checked: Vec<_> = uses.iter().filter(|u| u.answered_in_time).collect();
+    assert!(!checked.is_empty(), "no introspection answered in time");
+    let dead: Vec<_> = checked
+        .iter()
+        .filter(|u| !u.active && !u.superseded)
+        .collect();
     assert!(
         dead.is_empty(),
-        "{} of {} tokens were dead when handed out (generations {:?})",
+        "{} of {} tokens introspected in time were dead when handed out (generations {:?})",
         dead.len(),
-        uses.len(),
+        checked.len(),
         dead.iter().map(|u| u.generation).collect::<Vec<_>>()
     );
     // Every generation was handed out, each with one value, all values different.
