@@ -189,6 +189,8 @@ async fn official_rust_client_runs_the_token_lifecycle() {
         .await;
     assert_eq!(status_of(again), 401);
 
+    // The refused cancel is the last request: once its line is in, so is every earlier line.
+    assert!(server.log_shows("\"route\":\"/continue/{id}\",\"status\":401"));
     let log = server.log_text();
     assert!(!log.contains(&token.value), "a token value reached the log");
     assert!(server.stop().success());

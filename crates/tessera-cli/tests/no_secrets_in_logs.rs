@@ -117,6 +117,8 @@ async fn a_full_flow_at_trace_level_logs_no_secret() {
         .await;
     assert_eq!(refused.status, 401, "{}", refused.body);
 
+    // The refusal is the last request: once its line is in, so is every earlier line.
+    assert!(server.log_shows("\"route\":\"/continue/{id}\",\"status\":401"));
     let log = server.log_text();
     assert!(
         log.contains("\"level\":\"TRACE\"") || log.contains("\"level\":\"DEBUG\""),
