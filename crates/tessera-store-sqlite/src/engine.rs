@@ -199,7 +199,7 @@ impl Engine {
 /// index, with many stored tokens) and, on a disk, two `fsync`s. Counting changes bounds that
 /// pause whatever the load; a timer alone let it grow with the rate (50 ms of rotations at
 /// 13,000/s with ten million tokens held the writer for several milliseconds, and on a disk a
-/// p99 of 21 ms at 64 clients became 11 ms; BENCHMARKS.md, item 12). The interval bounds the
+/// p99 of 23 ms at 64 clients became 12 ms; BENCHMARKS.md, item 12). The interval bounds the
 /// log at low rates, where a checkpoint every few changes would be mostly `fsync`s.
 #[derive(Debug, Clone, Copy)]
 struct Checkpoints {
